@@ -1,0 +1,139 @@
+"""The `paperwire` command: one Typer app, a sub-command group per concern."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+
+import typer
+from rich.console import Console
+
+app = typer.Typer(help="paperwire: a self-hostable Daily Papers hub.", no_args_is_help=True,
+                  pretty_exceptions_enable=False, add_completion=False)
+console = Console(stderr=True)
+
+
+def setup_django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "paperwire.settings")
+    import django
+
+    django.setup()
+
+
+def migrate(verbosity: int = 0) -> None:
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=verbosity)
+
+
+@app.callback()
+def _root() -> None:
+    from paperwire.conf import ConfigError
+
+    try:
+        setup_django()
+    except ConfigError as e:
+        console.print(f"[red]configuration error:[/red] {e}")
+        raise typer.Exit(2) from None
+
+
+@app.command()
+def init(
+    admin: str = typer.Option(None, help="Create (or promote) an admin with this email."),
+    password: str = typer.Option(None, help="The admin's password (asked when omitted)."),
+) -> None:
+    """Create or migrate the database."""
+    migrate()
+    console.print("database ready")
+    if admin:
+        from django.contrib.auth import get_user_model
+
+        if password is None:
+            password = typer.prompt("password", hide_input=True, confirmation_prompt=True)
+        user_model = get_user_model()
+        user, created = user_model.objects.get_or_create(
+            username=admin.lower(), defaults={"email": admin.lower()})
+        user.is_staff = user.is_superuser = True
+        user.set_password(password)
+        user.save()
+        console.print(f"admin {admin} {'created' if created else 'updated'}")
+
+
+@app.command()
+def serve(
+    host: str = typer.Option("127.0.0.1", help="Address to listen on."),
+    port: int = typer.Option(8000, help="Port to listen on."),
+    workers: int = typer.Option(2, help="Web worker processes."),
+    threads: int = typer.Option(4, help="Threads per worker process."),
+) -> None:
+    """Serve the site with a production WSGI server (gunicorn)."""
+    from paperwire.cli.server import run_server
+
+    migrate()
+    run_server(host=host, port=port, workers=workers, threads=threads)
+
+
+@app.command()
+def stats(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+    """Counts of what is stored."""
+    from paperwire.papers.stats import collect_stats
+
+    data = collect_stats()
+    if as_json:
+        print(json.dumps(data))
+    else:
+        for key, value in data.items():
+            print(f"{key:>16}: {value}")
+
+
+papers_app = typer.Typer(help="Look at stored papers.", no_args_is_help=True)
+app.add_typer(papers_app, name="papers")
+
+
+@papers_app.command("show")
+def papers_show(paper_id: str, as_json: bool = typer.Option(False, "--json")) -> None:
+    """Show one paper by arXiv id or URL."""
+    from paperwire.lib.arxiv_ids import InvalidArxivId, parse_arxiv_id
+    from paperwire.papers.models import Paper
+
+    try:
+        arxiv_id = parse_arxiv_id(paper_id).id
+    except InvalidArxivId as e:
+        console.print(f"[red]{e}[/red]")
+        raise typer.Exit(2) from None
+    paper = Paper.objects.select_related("organisation").filter(arxiv_id=arxiv_id).first()
+    if paper is None:
+        console.print(f"[red]no paper {arxiv_id}[/red]")
+        raise typer.Exit(1)
+    data = {
+        "id": paper.arxiv_id, "version": paper.version, "title": paper.title,
+        "authors": paper.author_names, "abstract": paper.abstract,
+        "categories": paper.category_list,
+        "published_at": paper.published_at.isoformat() if paper.published_at else None,
+        "updated_at": paper.updated_at.isoformat() if paper.updated_at else None,
+        "featured_on": paper.featured_on.isoformat() if paper.featured_on else None,
+        "upvotes": paper.upvotes, "comments": paper.comments, "journal_ref": paper.journal_ref,
+        "doi": paper.doi, "license": paper.license, "code_url": paper.code_url,
+        "project_url": paper.project_url,
+        "organisation": paper.organisation.name if paper.organisation else None,
+    }
+    if as_json:
+        print(json.dumps(data, indent=2))
+        return
+    for key, value in data.items():
+        if value not in (None, "", []):
+            print(f"{key:>13}: {', '.join(value) if isinstance(value, list) else value}")
+
+
+def _register() -> None:
+    from paperwire.cli import bench, ingest  # noqa: F401  (they add their commands)
+
+
+def main() -> None:
+    _register()
+    try:
+        app()
+    except KeyboardInterrupt:
+        console.print("interrupted")
+        sys.exit(130)

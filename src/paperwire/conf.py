@@ -1,0 +1,199 @@
+"""Every setting paperwire reads, in one table, and the strict readers for them.
+
+A setting comes from the environment first, then from `paperwire.toml` (in the working
+directory, or the file named by PAPERWIRE_CONFIG), then from its default. The table is
+the documentation: the README lists every entry and a test fails when one is missing.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+
+class ConfigError(Exception):
+    """A setting holds a value paperwire refuses to guess about."""
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: str
+    help: str
+
+
+SETTINGS: list[Setting] = [
+    Setting("PAPERWIRE_CONFIG", "./paperwire.toml", "Path of the optional TOML config file."),
+    Setting("PAPERWIRE_DATA_DIR", "./paperwire-data",
+            "Folder for the SQLite database, the secret key and the search indexes."),
+    Setting("PAPERWIRE_DATABASE_URL", "",
+            "`postgresql://user:pass@host:5432/db` for PostgreSQL, or `sqlite:///path`; "
+            "empty means SQLite in the data dir."),
+    Setting("PAPERWIRE_SECRET_KEY", "",
+            "Django's secret key; generated and kept in the data dir when empty. "
+            "`PAPERWIRE_SECRET_KEY_FILE` reads it from a file."),
+    Setting("PAPERWIRE_BASE_URL", "http://localhost:8000",
+            "Public URL of the site, used in links, emails and feeds."),
+    Setting("PAPERWIRE_DEBUG", "false", "Django debug mode (`true` or `false`)."),
+    Setting("PAPERWIRE_ALLOWED_HOSTS", "",
+            "Extra comma-separated host names to serve; the base URL's host, localhost "
+            "and 127.0.0.1 are always allowed."),
+    Setting("PAPERWIRE_ARXIV_API_URL", "https://export.arxiv.org/api/query",
+            "arXiv API query endpoint (Atom)."),
+    Setting("PAPERWIRE_OAI_URL", "https://oaipmh.arxiv.org/oai", "arXiv OAI-PMH endpoint."),
+    Setting("PAPERWIRE_DAILY_URL", "https://huggingface.co/api/daily_papers",
+            "Daily Papers JSON endpoint in the `/api/daily_papers` shape."),
+    Setting("PAPERWIRE_ARXIV_DELAY", "3",
+            "Seconds between two requests to arXiv (its politeness rule)."),
+    Setting("PAPERWIRE_HTTP_TIMEOUT", "30", "Seconds before an outgoing request times out."),
+    Setting("PAPERWIRE_HTTP_RETRIES", "4",
+            "Retries of an outgoing request after a timeout, 429 or 5xx answer."),
+    Setting("PAPERWIRE_HTTP_BACKOFF", "2",
+            "First retry delay in seconds; each further retry doubles it."),
+    Setting("PAPERWIRE_SQLITE_BUSY_TIMEOUT", "20",
+            "Seconds a SQLite writer waits for the lock before giving up."),
+    Setting("PAPERWIRE_LOG_LEVEL", "INFO", "Log level (DEBUG, INFO, WARNING, ERROR)."),
+    Setting("PAPERWIRE_LOG_FORMAT", "text",
+            "`text` for people, `json` for one structured JSON object per line."),
+]
+_BY_NAME = {s.name: s for s in SETTINGS}
+
+
+def _load_toml() -> dict[str, object]:
+    path = Path(os.environ.get("PAPERWIRE_CONFIG", "paperwire.toml"))
+    if not path.is_file():
+        if "PAPERWIRE_CONFIG" in os.environ:
+            raise ConfigError(f"PAPERWIRE_CONFIG names {path}, which does not exist")
+        return {}
+    with path.open("rb") as f:
+        data = tomllib.load(f)
+    # Accept both `data_dir = ...` and `PAPERWIRE_DATA_DIR = ...` in the file.
+    values: dict[str, object] = {}
+    for key, value in data.items():
+        name = key.upper()
+        if not name.startswith("PAPERWIRE_"):
+            name = "PAPERWIRE_" + name
+        values[name] = value
+    return values
+
+
+_TOML: dict[str, object] | None = None
+
+
+def _raw(name: str) -> str:
+    global _TOML
+    if name not in _BY_NAME:
+        raise ConfigError(f"{name} is not a paperwire setting")
+    if name in os.environ:
+        return os.environ[name]
+    file_name = name + "_FILE"
+    if file_name in os.environ:
+        return Path(os.environ[file_name]).read_text().strip()
+    if _TOML is None:
+        _TOML = _load_toml()
+    if name in _TOML:
+        value = _TOML[name]
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        return str(value)
+    return _BY_NAME[name].default
+
+
+def env_str(name: str) -> str:
+    return _raw(name).strip()
+
+
+def env_bool(name: str) -> bool:
+    value = _raw(name).strip().lower()
+    if value in ("true", "1"):
+        return True
+    if value in ("false", "0", ""):
+        return False
+    raise ConfigError(f"{name} must be true or false, not {value!r}")
+
+
+def env_int(name: str) -> int:
+    value = _raw(name).strip()
+    try:
+        return int(value)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, not {value!r}") from None
+
+
+def env_float(name: str) -> float:
+    value = _raw(name).strip()
+    try:
+        result = float(value)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number, not {value!r}") from None
+    if result < 0:
+        raise ConfigError(f"{name} must not be negative")
+    return result
+
+
+def database_from_url(url: str, data_dir: Path, busy_timeout: int) -> dict[str, object]:
+    """Django DATABASES['default'] for a PAPERWIRE_DATABASE_URL (empty: SQLite in data_dir)."""
+    if not url:
+        return sqlite_database(data_dir / "paperwire.sqlite3", busy_timeout)
+    parts = urlsplit(url)
+    if parts.scheme == "sqlite":
+        # sqlite:///relative/path or sqlite:////absolute/path
+        return sqlite_database(Path(unquote(parts.path[1:])), busy_timeout)
+    if parts.scheme in ("postgres", "postgresql"):
+        return {
+            "ENGINE": "django.db.backends.postgresql",
+            "NAME": unquote(parts.path.lstrip("/")) or "paperwire",
+            "USER": unquote(parts.username or ""),
+            "PASSWORD": unquote(parts.password or ""),
+            "HOST": parts.hostname or "",
+            "PORT": str(parts.port or ""),
+            "CONN_MAX_AGE": 60,
+            "CONN_HEALTH_CHECKS": True,
+        }
+    raise ConfigError(f"PAPERWIRE_DATABASE_URL has an unknown scheme {parts.scheme!r}")
+
+
+def sqlite_database(path: Path, busy_timeout: int) -> dict[str, object]:
+    return {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": str(path),
+        "OPTIONS": {
+            # IMMEDIATE takes the write lock when a transaction starts, so two writers
+            # queue on the busy timeout instead of failing with "database is locked"
+            # when a read transaction tries to upgrade.
+            "transaction_mode": "IMMEDIATE",
+            "timeout": busy_timeout,
+            "init_command": (
+                "PRAGMA journal_mode=WAL;"
+                "PRAGMA synchronous=NORMAL;"
+                f"PRAGMA busy_timeout={busy_timeout * 1000};"
+                "PRAGMA foreign_keys=ON;"
+            ),
+        },
+        "TEST": {"NAME": os.environ.get("PAPERWIRE_TEST_SQLITE_NAME") or None},
+    }
+
+
+def secret_key(data_dir: Path) -> str:
+    """The configured secret key, or one generated once and kept in the data dir."""
+    configured = env_str("PAPERWIRE_SECRET_KEY")
+    if configured:
+        return configured
+    path = data_dir / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    import secrets
+
+    key = secrets.token_urlsafe(50)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    # Create with 0600 from the start so the key is never readable by others.
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process won the race: use its key
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as f:
+        f.write(key)
+    return key

@@ -1,0 +1,152 @@
+"""Drive one source into the database: batches, counts, resume cursor, progress.
+
+A source is an iterator of PaperRecord, Skip and Checkpoint items. The runner stores
+records in batches, each in its own transaction together with the run's counts and the
+last checkpoint seen, so a crash loses at most the batch in flight and a re-run with the
+same parameters continues from the stored cursor.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from django.db import transaction
+from django.utils import timezone
+
+from paperwire.ingest.models import IngestRun
+from paperwire.papers.models import Paper
+from paperwire.papers.records import PaperRecord
+
+log = logging.getLogger(__name__)
+DEFAULT_BATCH = 1_000
+
+
+@dataclass
+class Skip:
+    """An input that could not become a paper, and why."""
+
+    where: str
+    reason: str
+
+
+@dataclass
+class Checkpoint:
+    """Every item before this one is accounted for; `cursor` resumes after it.
+
+    `commit=True` asks the runner to store the batch now (network sources do this per
+    page, so a page is never half-stored when they stop).
+    """
+
+    cursor: Any
+    commit: bool = False
+    total: int | None = None  # how much work there is, in the unit of `done`
+    done: int | None = None
+
+
+class SourceError(Exception):
+    """The source cannot go on (unreachable, or an unrecoverable protocol error)."""
+
+
+Item = PaperRecord | Skip | Checkpoint
+
+
+class Source(Protocol):
+    name: str
+
+    def params(self) -> dict: ...
+
+    def items(self, cursor: Any) -> Iterator[Item]: ...
+
+
+class Progress(Protocol):
+    def update(self, run: IngestRun, done: int | None, total: int | None) -> None: ...
+
+
+@dataclass
+class RunResult:
+    run: IngestRun
+
+    @property
+    def ok(self) -> bool:
+        """False only when nothing at all could be read."""
+        r = self.run
+        return r.stored > 0 or (r.skipped == 0 and not r.error)
+
+
+def run_ingest(
+    source: Source,
+    *,
+    batch_size: int = DEFAULT_BATCH,
+    resume: bool = True,
+    progress: Progress | None = None,
+    after_batch: Callable[[list[int]], None] | None = None,
+) -> RunResult:
+    params = source.params()
+    run = IngestRun.objects.resumable(source.name, params) if resume else None
+    if run is not None:
+        log.info("resuming %s from %r", run, run.cursor)
+        run.status = IngestRun.RUNNING
+        run.error = ""
+        run.save(update_fields=["status", "error"])
+    else:
+        run = IngestRun.objects.create(source=source.name, params=params)
+
+    pending: list[PaperRecord] = []
+    cursor = run.cursor
+    done = total = None
+
+    def flush() -> None:
+        counts = None
+        with transaction.atomic():
+            if pending:
+                counts = Paper.objects.upsert_records(pending)
+                run.new += counts.new
+                run.updated += counts.updated
+                run.unchanged += counts.unchanged
+            run.cursor = cursor
+            run.heartbeat_at = timezone.now()
+            run.save()
+        if after_batch is not None and pending:
+            after_batch(list(Paper.objects.filter(
+                arxiv_id__in={r.arxiv_id for r in pending}).values_list("pk", flat=True)))
+        pending.clear()
+        if progress is not None:
+            progress.update(run, done, total)
+
+    try:
+        for item in source.items(run.cursor):
+            if isinstance(item, PaperRecord):
+                pending.append(item)
+                if len(pending) >= batch_size:
+                    flush()
+            elif isinstance(item, Skip):
+                run.note_skip(item.where, item.reason)
+                log.warning("skipped %s: %s", item.where, item.reason)
+            else:
+                cursor = item.cursor
+                done = item.done if item.done is not None else done
+                total = item.total if item.total is not None else total
+                if item.commit:
+                    flush()
+        flush()
+    except SourceError as e:
+        # Store what was read before the source gave up; a re-run resumes from here.
+        flush()
+        run.error = str(e)[:2000]
+        run.status = IngestRun.INTERRUPTED if run.stored else IngestRun.FAILED
+        log.error("%s stopped: %s", source.name, e)
+    except BaseException as e:
+        # Ctrl-C or a bug: the batches already stored stay; the cursor says where.
+        run.error = f"{type(e).__name__}: {e}"[:2000]
+        run.status = IngestRun.INTERRUPTED
+        run.finished_at = timezone.now()
+        run.save()
+        raise
+    else:
+        run.status = IngestRun.FINISHED
+    run.finished_at = timezone.now()
+    run.save()
+    return RunResult(run)

@@ -1,0 +1,1 @@
+"""Pure helpers: no module here imports a paperwire app."""

@@ -1,0 +1,124 @@
+"""The one place paperwire makes outgoing HTTP requests.
+
+Timeouts, retries with exponential backoff on timeouts, connection errors, 429 and 5xx
+(honouring Retry-After), a politeness delay between requests to the same source, and a
+bound on the size of every body read. Tests point the sources' base URLs at local servers.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import logging
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+import httpx
+
+from paperwire import __version__
+
+log = logging.getLogger(__name__)
+USER_AGENT = f"paperwire/{__version__} (+https://github.com/paperwire/paperwire)"
+MAX_BODY = 64 * 1024 * 1024
+MAX_RETRY_AFTER = 600.0
+
+
+class FetchError(Exception):
+    """A request failed for good; `status` is the last HTTP status, if any."""
+
+    def __init__(self, message: str, status: int | None = None, body: bytes = b""):
+        super().__init__(message)
+        self.status = status
+        self.body = body
+
+
+def _retry_after(value: str | None) -> float | None:
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+class HttpClient:
+    def __init__(
+        self,
+        *,
+        timeout: float,
+        retries: int,
+        backoff: float,
+        delay: float = 0.0,
+        max_body: int = MAX_BODY,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.retries = retries
+        self.backoff = backoff
+        self.delay = delay
+        self.max_body = max_body
+        self.sleep = sleep
+        self._last_request = 0.0
+        self._client = httpx.Client(
+            timeout=timeout, follow_redirects=True, headers={"User-Agent": USER_AGENT}
+        )
+
+    @classmethod
+    def from_settings(cls, *, delay: float = 0.0) -> HttpClient:
+        from django.conf import settings
+
+        return cls(timeout=settings.HTTP_TIMEOUT, retries=settings.HTTP_RETRIES,
+                   backoff=settings.HTTP_BACKOFF, delay=delay)
+
+    def close(self) -> None:
+        self._client.close()
+
+    def _polite_wait(self) -> None:
+        wait = self._last_request + self.delay - time.monotonic()
+        if wait > 0:
+            self.sleep(wait)
+        self._last_request = time.monotonic()
+
+    def get(self, url: str, params: dict | None = None) -> bytes:
+        """The body of a 2xx answer, after retries; FetchError otherwise."""
+        attempt = 0
+        while True:
+            self._polite_wait()
+            wait: float | None = None
+            try:
+                status, body, headers = self._get_once(url, params)
+            except httpx.TimeoutException:
+                reason, status, body = "timed out", None, b""
+            except httpx.TransportError as e:
+                reason, status, body = f"connection failed: {e}", None, b""
+            else:
+                if 200 <= status < 300:
+                    return body
+                reason = f"HTTP {status}"
+                if status != 429 and status < 500:
+                    raise FetchError(f"{reason} from {url}", status, body)
+                wait = _retry_after(headers.get("retry-after"))
+            if attempt >= self.retries:
+                raise FetchError(f"{reason} from {url} after {attempt + 1} tries", status, body)
+            if wait is None:
+                wait = self.backoff * (2 ** attempt)
+            wait = min(wait, MAX_RETRY_AFTER)
+            log.warning("%s from %s; retrying in %.1fs", reason, url, wait)
+            self.sleep(wait)
+            attempt += 1
+
+    def _get_once(self, url: str, params: dict | None) -> tuple[int, bytes, httpx.Headers]:
+        with self._client.stream("GET", url, params=params) as response:
+            chunks, size = [], 0
+            for chunk in response.iter_bytes():
+                size += len(chunk)
+                if size > self.max_body:
+                    raise FetchError(f"answer from {url} is larger than {self.max_body} bytes",
+                                     response.status_code)
+                chunks.append(chunk)
+            return response.status_code, b"".join(chunks), response.headers

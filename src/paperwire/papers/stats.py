@@ -1,0 +1,13 @@
+from paperwire.ingest.models import IngestRun
+from paperwire.papers.models import Author, Organisation, Paper
+
+
+def collect_stats() -> dict[str, int]:
+    return {
+        "papers": Paper.objects.count(),
+        "authors": Author.objects.count(),
+        "organisations": Organisation.objects.count(),
+        "featured_days": Paper.objects.exclude(featured_on=None)
+        .values("featured_on").distinct().count(),
+        "ingest_runs": IngestRun.objects.count(),
+    }

@@ -1,0 +1,139 @@
+"""Django settings for paperwire. Every value comes from paperwire.conf (env or TOML)."""
+
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from paperwire.conf import (
+    database_from_url,
+    env_bool,
+    env_float,
+    env_int,
+    env_str,
+    secret_key,
+)
+
+BASE_DIR = Path(__file__).resolve().parent
+DATA_DIR = Path(env_str("PAPERWIRE_DATA_DIR")).expanduser().resolve()
+DATA_DIR.mkdir(parents=True, exist_ok=True)
+
+SECRET_KEY = secret_key(DATA_DIR)
+DEBUG = env_bool("PAPERWIRE_DEBUG")
+BASE_URL = env_str("PAPERWIRE_BASE_URL").rstrip("/")
+
+_base_host = urlsplit(BASE_URL).hostname or "localhost"
+ALLOWED_HOSTS = sorted(
+    {_base_host, "localhost", "127.0.0.1", "[::1]"}
+    | {h.strip() for h in env_str("PAPERWIRE_ALLOWED_HOSTS").split(",") if h.strip()}
+)
+CSRF_TRUSTED_ORIGINS = [f"{urlsplit(BASE_URL).scheme}://{urlsplit(BASE_URL).netloc}"]
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "django_tasks",
+    "django_tasks_db",
+    "paperwire.papers",
+    "paperwire.ingest",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "paperwire.urls"
+WSGI_APPLICATION = "paperwire.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+SQLITE_BUSY_TIMEOUT = env_int("PAPERWIRE_SQLITE_BUSY_TIMEOUT")
+DATABASES = {
+    "default": database_from_url(
+        env_str("PAPERWIRE_DATABASE_URL"), DATA_DIR, SQLITE_BUSY_TIMEOUT
+    )
+}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_db.DatabaseBackend",
+    }
+}
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = False
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = DATA_DIR / "static"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+# Serve static files straight from the package: no collectstatic step on install.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = BASE_URL.startswith("https://")
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+# Outgoing HTTP (ingestion sources).
+ARXIV_API_URL = env_str("PAPERWIRE_ARXIV_API_URL")
+OAI_URL = env_str("PAPERWIRE_OAI_URL")
+DAILY_URL = env_str("PAPERWIRE_DAILY_URL")
+ARXIV_DELAY = env_float("PAPERWIRE_ARXIV_DELAY")
+HTTP_TIMEOUT = env_float("PAPERWIRE_HTTP_TIMEOUT")
+HTTP_RETRIES = env_int("PAPERWIRE_HTTP_RETRIES")
+HTTP_BACKOFF = env_float("PAPERWIRE_HTTP_BACKOFF")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+        "json": {"()": "paperwire.lib.logs.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": env_str("PAPERWIRE_LOG_FORMAT")},
+    },
+    "root": {"handlers": ["console"], "level": env_str("PAPERWIRE_LOG_LEVEL").upper()},
+    "loggers": {
+        # Per-request access lines come from the server; keep Django's own quiet.
+        "django.server": {"level": "WARNING"},
+    },
+}

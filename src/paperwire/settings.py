@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 from paperwire.conf import (
     database_from_url,
     env_bool,
+    env_choice,
     env_float,
     env_int,
     env_str,
@@ -39,10 +40,20 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "paperwire.papers",
     "paperwire.ingest",
+    "paperwire.schedule",
+    "paperwire.search",
+    "paperwire.api",
+    "paperwire.front",
+    "paperwire.feeds",
+    "paperwire.community",
+    "paperwire.digests",
+    # Serves the API docs' Swagger UI from its own static files rather than a CDN.
+    "ninja",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "paperwire.front.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -90,7 +101,7 @@ TASKS = {
 }
 
 LANGUAGE_CODE = "en-us"
-TIME_ZONE = "UTC"
+TIME_ZONE = env_str("PAPERWIRE_TIME_ZONE")
 USE_I18N = False
 USE_TZ = True
 
@@ -113,6 +124,43 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+     "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "pw-login"
+LOGIN_REDIRECT_URL = "pw-home"
+# Reset links (auth's tokens.py: derived from user state, dead once used) last 3 days.
+PASSWORD_RESET_TIMEOUT = 3 * 24 * 3600
+
+# Community: submissions, mail, rate limits.
+SUBMISSION_WINDOW_DAYS = env_int("PAPERWIRE_SUBMISSION_WINDOW_DAYS")
+DEFAULT_FROM_EMAIL = env_str("PAPERWIRE_MAIL_FROM")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+TRUST_X_FORWARDED_FOR = env_bool("PAPERWIRE_TRUST_X_FORWARDED_FOR")
+
+# Outgoing mail: Django's SMTP backend, configured here for every message paperwire sends.
+EMAIL_HOST = env_str("PAPERWIRE_SMTP_HOST")
+EMAIL_PORT = env_int("PAPERWIRE_SMTP_PORT")
+_smtp_tls = env_choice("PAPERWIRE_SMTP_TLS", ("none", "starttls", "ssl"))
+EMAIL_USE_TLS = _smtp_tls == "starttls"
+EMAIL_USE_SSL = _smtp_tls == "ssl"
+EMAIL_HOST_USER = env_str("PAPERWIRE_SMTP_USER")
+EMAIL_HOST_PASSWORD = env_str("PAPERWIRE_SMTP_PASSWORD")
+EMAIL_TIMEOUT = env_float("PAPERWIRE_SMTP_TIMEOUT")
+
+# Digests: when the worker builds and sends them, and how failures are handled.
+DIGEST_DAILY_SCHEDULE = env_str("PAPERWIRE_DIGEST_DAILY_SCHEDULE")
+DIGEST_WEEKLY_SCHEDULE = env_str("PAPERWIRE_DIGEST_WEEKLY_SCHEDULE")
+DIGEST_RETRY_DELAY = env_float("PAPERWIRE_DIGEST_RETRY_DELAY")
+DIGEST_MAX_HARD_FAILURES = env_int("PAPERWIRE_DIGEST_MAX_HARD_FAILURES")
+
+# Lists and feeds: ETag always; shared page cache and Cache-Control max-age when > 0.
+PAGE_CACHE_SECONDS = env_int("PAPERWIRE_PAGE_CACHE_SECONDS")
+
 # Outgoing HTTP (ingestion sources).
 ARXIV_API_URL = env_str("PAPERWIRE_ARXIV_API_URL")
 OAI_URL = env_str("PAPERWIRE_OAI_URL")
@@ -121,6 +169,26 @@ ARXIV_DELAY = env_float("PAPERWIRE_ARXIV_DELAY")
 HTTP_TIMEOUT = env_float("PAPERWIRE_HTTP_TIMEOUT")
 HTTP_RETRIES = env_int("PAPERWIRE_HTTP_RETRIES")
 HTTP_BACKOFF = env_float("PAPERWIRE_HTTP_BACKOFF")
+
+# Search: the embedding model and the hybrid ranking.
+EMBEDDING_MODEL = env_str("PAPERWIRE_EMBEDDING_MODEL")
+EMBEDDING_MAX_TOKENS = env_int("PAPERWIRE_EMBEDDING_MAX_TOKENS")
+EMBEDDING_DEVICE = env_str("PAPERWIRE_EMBEDDING_DEVICE")
+EMBEDDING_BATCH = env_int("PAPERWIRE_EMBEDDING_BATCH")
+EMBED_ON_INGEST = env_bool("PAPERWIRE_EMBED_ON_INGEST")
+SEARCH_ANN_THRESHOLD = env_int("PAPERWIRE_SEARCH_ANN_THRESHOLD")
+SEARCH_FUSION = env_str("PAPERWIRE_SEARCH_FUSION")
+SEARCH_RRF_K = env_int("PAPERWIRE_SEARCH_RRF_K")
+SEARCH_LEXICAL_WEIGHT = env_float("PAPERWIRE_SEARCH_LEXICAL_WEIGHT")
+SEARCH_SEMANTIC_WEIGHT = env_float("PAPERWIRE_SEARCH_SEMANTIC_WEIGHT")
+
+# Scheduled work (`paperwire worker`, or the worker `paperwire serve` starts).
+INGEST_SOURCES = [
+    s.strip().replace("+", ",") for s in env_str("PAPERWIRE_INGEST_SOURCES").split(",")
+    if s.strip()
+]
+INGEST_SCHEDULE = env_str("PAPERWIRE_INGEST_SCHEDULE")
+INGEST_RETRY = env_int("PAPERWIRE_INGEST_RETRY")
 
 LOGGING = {
     "version": 1,

@@ -13,6 +13,13 @@ os.environ.setdefault("PAPERWIRE_SECRET_KEY", "tests-only-secret-key-of-some-len
 os.environ.setdefault("PAPERWIRE_ARXIV_DELAY", "0")
 os.environ.setdefault("PAPERWIRE_HTTP_BACKOFF", "0.01")
 os.environ.setdefault("PAPERWIRE_HTTP_TIMEOUT", "5")
+# Tests start servers and workers; none may reach for the real Daily Papers endpoint.
+os.environ.setdefault("PAPERWIRE_INGEST_SOURCES", "")
+# Nor send digests on a schedule: the digest tests run each step themselves.
+os.environ.setdefault("PAPERWIRE_DIGEST_DAILY_SCHEDULE", "")
+os.environ.setdefault("PAPERWIRE_DIGEST_WEEKLY_SCHEDULE", "")
+# Tests build different data with the same ids and frozen times: no shared page cache.
+os.environ.setdefault("PAPERWIRE_PAGE_CACHE_SECONDS", "0")
 # A file, not :memory:, so that subprocesses a test starts (the CLI, a server) can open
 # the same test database.
 os.environ.setdefault("PAPERWIRE_TEST_SQLITE_NAME", os.path.join(_run_dir, "test.sqlite3"))

@@ -1,7 +1,15 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from paperwire.api.views import api
+from paperwire.ingest.views import health
+
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("", include("paperwire.papers.urls")),
+    path("health", health, name="pw-health"),
+    path("api/", api.urls),
+    path("digests/", include("paperwire.digests.urls")),
+    path("", include("paperwire.community.urls")),
+    path("", include("paperwire.feeds.urls")),
+    path("", include("paperwire.front.urls")),
 ]

@@ -13,7 +13,8 @@ def shared_data_dir() -> Path:
     """../shared/data next to the checkout (or PAPERWIRE_SHARED_DATA)."""
     configured = os.environ.get("PAPERWIRE_SHARED_DATA")
     candidates = [Path(configured)] if configured else []
-    candidates += [Path.cwd() / "../shared/data", Path(__file__).resolve().parents[4] / "shared/data"]
+    candidates += [Path.cwd() / "../shared/data",
+                   Path(__file__).resolve().parents[4] / "shared/data"]
     for path in candidates:
         if path.is_dir():
             return path.resolve()

@@ -66,12 +66,30 @@ def serve(
     port: int = typer.Option(8000, help="Port to listen on."),
     workers: int = typer.Option(2, help="Web worker processes."),
     threads: int = typer.Option(4, help="Threads per worker process."),
+    no_worker: bool = typer.Option(
+        False, "--no-worker", help="Do not start the background worker (run "
+        "`paperwire worker` separately)."),
 ) -> None:
-    """Serve the site with a production WSGI server (gunicorn)."""
+    """Serve the site with a production WSGI server (gunicorn), plus the background worker."""
+    import subprocess
+
     from paperwire.cli.server import run_server
 
     migrate()
-    run_server(host=host, port=port, workers=workers, threads=threads)
+    background = None
+    if not no_worker:
+        # One command is a whole instance: the scheduler and task worker run beside the
+        # web workers, as their own process so a slow task never holds a request.
+        background = subprocess.Popen([sys.executable, "-m", "paperwire", "worker"])
+    try:
+        run_server(host=host, port=port, workers=workers, threads=threads)
+    finally:
+        if background is not None:
+            background.terminate()
+            try:
+                background.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                background.kill()
 
 
 @app.command()
@@ -127,7 +145,15 @@ def papers_show(paper_id: str, as_json: bool = typer.Option(False, "--json")) ->
 
 
 def _register() -> None:
-    from paperwire.cli import bench, ingest  # noqa: F401  (they add their commands)
+    from paperwire.cli import (  # noqa: F401  (they add commands)
+        bench,
+        digest,
+        ingest,
+        search,
+        user,
+        web,
+        worker,
+    )
 
 
 def main() -> None:

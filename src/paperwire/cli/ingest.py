@@ -46,13 +46,15 @@ class RichProgress:
 
 def _run(source, *, quiet: bool, fresh: bool, batch_size: int) -> None:
     from paperwire.ingest.runner import run_ingest
+    from paperwire.search.tasks import enqueue_embedding
 
     if quiet:
-        result = run_ingest(source, batch_size=batch_size, resume=not fresh)
+        result = run_ingest(source, batch_size=batch_size, resume=not fresh,
+                            after_batch=enqueue_embedding)
     else:
         with RichProgress(f"ingest {source.name}") as progress:
             result = run_ingest(source, batch_size=batch_size, resume=not fresh,
-                                progress=progress)
+                                progress=progress, after_batch=enqueue_embedding)
     run = result.run
     if not quiet or not result.ok or run.skipped:
         _summary(run)

@@ -6,6 +6,7 @@ most 2,000 results; errors come back as an Atom feed with an entry titled "Error
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import date
 
@@ -19,6 +20,8 @@ from paperwire.papers.records import BadRecord, PaperRecord
 
 ID_CHUNK = 100
 MAX_PAGE = 2_000
+_ENTRY_END = re.compile(rb"</(?:[\w.-]+:)?entry\s*>")
+ERROR_PREFIX = "arXiv error: "
 
 
 def entry_record(entry: dict) -> PaperRecord:
@@ -49,25 +52,32 @@ def parse_feed(body: bytes, where: str) -> tuple[list[Item], int | None]:
     items: list[Item] = []
     if feed.bozo and not feed.entries:
         return [Skip(where, f"unreadable Atom: {feed.get('bozo_exception')}")], None
-    for n, entry in enumerate(feed.entries):
+    entries = feed.entries
+    if feed.bozo:
+        # A truncated page: the parser still hands over the entry it was cut in, with
+        # what it had read of it; only the entries closed before the cut are whole.
+        entries = entries[:len(_ENTRY_END.findall(body))]
+    for n, entry in enumerate(entries):
         if entry.get("title") == "Error" and "api/errors" in entry.get("id", ""):
-            items.append(Skip(where, f"arXiv error: {entry.get('summary', '')}"))
+            items.append(Skip(where, f"{ERROR_PREFIX}{entry.get('summary', '')}"))
             continue
         try:
             items.append(entry_record(entry))
         except BadRecord as e:
             items.append(Skip(f"{where} entry {n} ({entry.get('id', '?')})", str(e)))
     if feed.bozo:
-        # A truncated page: keep the entries that parsed whole, report the rest.
         items.append(Skip(where, f"page cut short: {feed.get('bozo_exception')}"))
     total = feed.feed.get("opensearch_totalresults")
-    return items, int(total) if str(total or "").isdigit() else None
+    total = str(total or "")
+    return items, int(total) if total.isascii() and total.isdigit() else None
 
 
 def _feed_error(e: FetchError, where: str) -> list[Item]:
     if e.body:  # arXiv explains a 400 in an Atom error feed
         items, _ = parse_feed(e.body, where)
-        skips = [i for i in items if isinstance(i, Skip)]
+        # Only arXiv's own explanation; any other body (a proxy's 503 page) says less
+        # than the status does.
+        skips = [i for i in items if isinstance(i, Skip) and i.reason.startswith(ERROR_PREFIX)]
         if skips:
             return skips
     return [Skip(where, str(e))]

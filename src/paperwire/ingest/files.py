@@ -25,23 +25,26 @@ def json_line_items(
     """PaperRecords from a JSON-lines file, with a Skip for each bad line.
 
     The cursor is {"line": lines done, "offset": byte offset}; plain files seek straight
-    to the offset, gzipped ones read past the lines already done.
+    to the offset, gzipped ones and pipes read past the lines already done.
     """
     if not path.exists():
         raise SourceError(f"{path} does not exist")
     size = path.stat().st_size if path.is_file() else None
     gz = path.is_file() and is_gzip(path)
     raw = path.open("rb")
-    stream = gzip.open(raw, "rb") if gz else raw
+    stream = gzip.open(raw, "rb") if gz else raw  # noqa: SIM115 (closed in the finally)
+    # A named pipe (or /dev/stdin fed by `zcat`) can neither seek nor tell its offset.
+    can_tell = raw.seekable()
+    seekable = can_tell and not gz
     line_no = 0
     try:
         if cursor:
-            if gz:
+            if seekable:
+                stream.seek(cursor["offset"])
+            else:
                 for _ in range(cursor["line"]):
                     if not stream.readline():
                         break
-            else:
-                stream.seek(cursor["offset"])
             line_no = cursor["line"]
         while True:
             try:
@@ -60,8 +63,8 @@ def json_line_items(
             elif line.strip():
                 yield _parse_line(line, line_no, to_record)
             yield Checkpoint(
-                {"line": line_no, "offset": None if gz else stream.tell()},
-                done=raw.tell(), total=size,
+                {"line": line_no, "offset": stream.tell() if seekable else None},
+                done=raw.tell() if can_tell else None, total=size,
             )
     finally:
         stream.close()
@@ -77,7 +80,8 @@ def _parse_line(line: bytes, line_no: int, to_record: Callable[[Any], PaperRecor
     try:
         data = json.loads(text)
     except json.JSONDecodeError as e:
-        return Skip(where, f"malformed JSON: {e.msg} at column {e.colno}")
+        # Some of json's messages end in "at" already ("Invalid control character at").
+        return Skip(where, f"malformed JSON: {e.msg.removesuffix(' at')} at column {e.colno}")
     if not isinstance(data, dict):
         return Skip(where, "not a JSON object")
     try:

@@ -18,6 +18,16 @@ class IngestRunQuerySet(models.QuerySet):
         )
 
 
+    def latest_per_source(self) -> dict[str, IngestRun]:
+        """The most recent run of each source, for status displays."""
+        latest: dict[str, IngestRun] = {}
+        for source in self.values_list("source", flat=True).distinct():
+            run = self.filter(source=source).order_by("-started_at").first()
+            if run is not None:
+                latest[source] = run
+        return latest
+
+
 class IngestRun(models.Model):
     RUNNING, FINISHED, INTERRUPTED, FAILED = "running", "finished", "interrupted", "failed"
     STATUSES = [(s, s) for s in (RUNNING, FINISHED, INTERRUPTED, FAILED)]

@@ -16,7 +16,7 @@ from django.conf import settings
 
 from paperwire.ingest.runner import Checkpoint, Item, Skip, SourceError
 from paperwire.lib.http import FetchError, HttpClient
-from paperwire.papers.records import BadRecord, PaperRecord
+from paperwire.papers.records import BadRecord, PaperRecord, version_number
 
 OAI = "{http://www.openarchives.org/OAI/2.0/}"
 ARXIV = "{http://arxiv.org/OAI/arXiv/}"
@@ -58,13 +58,12 @@ def arxiv_raw_record(meta: Element) -> PaperRecord:
     ns = ARXIV_RAW
     versions = []
     for node in meta.iterfind(f"{ns}version"):
-        label = (node.get("version") or "").lstrip("v")
         when = _text(node, f"{ns}date")
         try:
             created = email.utils.parsedate_to_datetime(when) if when else None
         except (TypeError, ValueError):
             raise BadRecord(f"impossible version date: {when!r:.40}") from None
-        versions.append((int(label) if label.isdigit() else 0, created))
+        versions.append((version_number(node.get("version")) or 0, created))
     versions.sort(key=lambda v: v[0])
     return PaperRecord.build(
         arxiv_id=_text(meta, f"{ns}id"),
@@ -122,7 +121,7 @@ def parse_page(body: bytes) -> tuple[list[Item], str | None, int | None]:
     token_node = listing.find(f"{OAI}resumptionToken")
     token = (token_node.text or "").strip() if token_node is not None else ""
     size = token_node.get("completeListSize") if token_node is not None else None
-    return items, token or None, int(size) if size and size.isdigit() else None
+    return items, token or None, int(size) if size and size.isascii() and size.isdigit() else None
 
 
 class OaiSource:

@@ -3,7 +3,9 @@
 A source is an iterator of PaperRecord, Skip and Checkpoint items. The runner stores
 records in batches, each in its own transaction together with the run's counts and the
 last checkpoint seen, so a crash loses at most the batch in flight and a re-run with the
-same parameters continues from the stored cursor.
+same parameters continues from the stored cursor. A full batch is stored at the next
+checkpoint, so that the stored cursor accounts for every stored record: a re-run reads
+no record twice.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from django.utils import timezone
 from paperwire.ingest.models import IngestRun
 from paperwire.papers.models import Paper
 from paperwire.papers.records import PaperRecord
+from paperwire.search.lexical import index_pending
 
 log = logging.getLogger(__name__)
 DEFAULT_BATCH = 1_000
@@ -103,6 +106,8 @@ def run_ingest(
         with transaction.atomic():
             if pending:
                 counts = Paper.objects.upsert_records(pending)
+                # Full-text index the batch in one statement, in its transaction.
+                index_pending()
                 run.new += counts.new
                 run.updated += counts.updated
                 run.unchanged += counts.unchanged
@@ -120,8 +125,6 @@ def run_ingest(
         for item in source.items(run.cursor):
             if isinstance(item, PaperRecord):
                 pending.append(item)
-                if len(pending) >= batch_size:
-                    flush()
             elif isinstance(item, Skip):
                 run.note_skip(item.where, item.reason)
                 log.warning("skipped %s: %s", item.where, item.reason)
@@ -129,7 +132,7 @@ def run_ingest(
                 cursor = item.cursor
                 done = item.done if item.done is not None else done
                 total = item.total if item.total is not None else total
-                if item.commit:
+                if item.commit or len(pending) >= batch_size:
                     flush()
         flush()
     except SourceError as e:

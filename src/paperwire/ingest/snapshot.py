@@ -8,7 +8,7 @@ from pathlib import Path
 
 from paperwire.ingest.files import json_line_items
 from paperwire.ingest.runner import Item
-from paperwire.papers.records import BadRecord, PaperRecord
+from paperwire.papers.records import BadRecord, PaperRecord, version_number
 
 
 def _version_time(value: object):
@@ -39,10 +39,11 @@ def snapshot_record(data: dict) -> PaperRecord:
         raise BadRecord("versions is not a list")
     published = updated = version = None
     if versions:
+        if not all(isinstance(v, dict) for v in versions):
+            raise BadRecord("versions holds a malformed entry")
         published = _version_time(versions[0].get("created"))
         updated = _version_time(versions[-1].get("created"))
-        label = str(versions[-1].get("version", "")).lstrip("v")
-        version = int(label) if label.isdigit() else None
+        version = version_number(versions[-1].get("version"))
     return PaperRecord.build(
         arxiv_id=data.get("id"),
         title=data.get("title"),

@@ -36,10 +36,12 @@ OLD_ARCHIVES = frozenset(
     supr-con""".split()
 )
 
-_NEW = re.compile(r"(?P<yymm>\d{4})\.(?P<num>\d{4,5})(?:v(?P<v>\d{1,4}))?")
+# re.ASCII: \d would otherwise match digits of every script ("٢٤٠١.٠٠٠٠١").
+_NEW = re.compile(r"(?P<yymm>\d{4})\.(?P<num>\d{4,5})(?:v(?P<v>\d{1,4}))?", re.ASCII)
 _OLD = re.compile(
     r"(?P<archive>[a-z][a-z-]*[a-z])(?:\.[A-Za-z-]{2,})?/(?P<yymm>\d{4})(?P<num>\d{3})"
-    r"(?:v(?P<v>\d{1,4}))?"
+    r"(?:v(?P<v>\d{1,4}))?",
+    re.ASCII,
 )
 _URL = re.compile(
     r"^(?:https?://)?(?:www\.|export\.)?(?:arxiv\.org|huggingface\.co)/"
@@ -85,7 +87,7 @@ def parse_arxiv_id(text: str) -> ArxivId:
         if not 1 <= month <= 12:
             raise InvalidArxivId(f"{text!r} has an impossible month")
         # Old-style ids ran from August 1991 to March 2007.
-        if not ((year >= 91) or (year < 7) or (year == 7 and month <= 3)):
+        if not ((year, month) >= (91, 8) or year < 7 or (year == 7 and month <= 3)):
             raise InvalidArxivId(f"{text!r} is outside the old-style identifier years")
         return ArxivId(f"{archive}/{yymm}{match['num']}", _version(match["v"], text))
 

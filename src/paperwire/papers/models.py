@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import operator
+import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.db import connection, models, transaction
@@ -16,13 +19,47 @@ from paperwire.papers.records import PaperRecord
 MERGED_FIELDS = (
     "title", "abstract", "primary_category", "categories", "published_at", "updated_at",
     "comments", "journal_ref", "doi", "license", "submitter", "code_url", "project_url",
-    "upvotes", "num_comments",
 )
+# A count a source reports (a record's `upvotes`, `num_comments`) is the imported part of
+# the total; this site's own votes and comments are counted apart (`local_upvotes`,
+# `local_comments`, moved by the community app). Ingest stores the total as the
+# reported count + the local count read in the same UPDATE, so a vote cast while a batch
+# is stored is never lost.
+LOCAL_COUNTS = {"upvotes": "local_upvotes", "num_comments": "local_comments"}
 # Fields that describe one version of the paper: an older version never overwrites them.
 VERSIONED_FIELDS = frozenset(
     ("title", "abstract", "updated_at", "comments", "journal_ref", "doi", "license")
 )
 NAME_LOOKUP_CHUNK = 2_000
+
+# Trending: a featured paper's score is
+#
+#     (upvotes + 1) / (age + 2) ** TRENDING_GRAVITY
+#
+# where `age` is whole days between the day it was featured and the newest featured day
+# (0 for that day), over the last TRENDING_DAYS featured days only. Counting age in whole
+# days from the newest featured day keeps the order stable: it changes when votes change
+# or a new day is featured, never from one request to the next. The weights for the
+# TRENDING_DAYS possible ages are computed here, so the database does one multiplication
+# per row (a CASE on the indexed featured_on), the same on SQLite and PostgreSQL.
+TRENDING_DAYS = 14
+TRENDING_GRAVITY = 1.5
+# The fields a card shows; a list loads only these (and its organisation in the same query).
+CARD_FIELDS = (
+    "arxiv_id", "title", "abstract", "author_names", "published_at", "featured_on",
+    "upvotes", "num_comments", "code_url", "categories", "organisation__name",
+    "organisation__slug",
+)
+EXCERPT_CHARS = 300
+# How a list of featured papers can be ordered: most upvoted, or newest first.
+LIST_SORTS = {
+    "upvotes": ("-upvotes", "-published_at", "arxiv_id"),
+    "time": ("-featured_on", "-published_at", "arxiv_id"),
+}
+
+
+def trending_weight(age_days: int) -> float:
+    return 1.0 / (age_days + 2) ** TRENDING_GRAVITY
 
 
 class Organisation(models.Model):
@@ -37,6 +74,10 @@ class Organisation(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def web_url(self) -> str:
+        return _web_link(self.url)
+
     @classmethod
     def ids_for_names(cls, names: Iterable[str]) -> dict[str, int]:
         names = set(names)
@@ -45,18 +86,22 @@ class Organisation(models.Model):
         existing = dict(cls.objects.filter(name__in=names).values_list("name", "id"))
         missing = names - existing.keys()
         if missing:
-            cls.objects.bulk_create(
-                [cls(name=n, slug=_unique_slug(n)) for n in sorted(missing)],
-                ignore_conflicts=True,
-            )
+            # "Meta AI" and "Meta-AI" slugify alike: a slug taken earlier in this batch is
+            # taken too, or ignore_conflicts would drop the second organisation.
+            taken: set[str] = set()
+            new = []
+            for name in sorted(missing):
+                new.append(cls(name=name, slug=_unique_slug(name, taken)))
+                taken.add(new[-1].slug)
+            cls.objects.bulk_create(new, ignore_conflicts=True)
             existing.update(cls.objects.filter(name__in=missing).values_list("name", "id"))
         return existing
 
 
-def _unique_slug(name: str) -> str:
+def _unique_slug(name: str, taken: set[str]) -> str:
     base = slugify(name)[:150] or "org"
     slug, n = base, 1
-    while Organisation.objects.filter(slug=slug).exists():
+    while slug in taken or Organisation.objects.filter(slug=slug).exists():
         n += 1
         slug = f"{base}-{n}"
     return slug
@@ -118,6 +163,74 @@ class PaperQuerySet(models.QuerySet):
             .order_by("-featured_on").values_list("featured_on", flat=True).first()
         )
 
+    def cards(self) -> PaperQuerySet:
+        """Only what a paper card shows, with the organisation in the same query."""
+        return self.select_related("organisation").only(*CARD_FIELDS)
+
+    def featured_between(self, start: date, end: date) -> PaperQuerySet:
+        return self.visible().filter(featured_on__range=(start, end))
+
+    def sorted_by(self, sort: str) -> PaperQuerySet:
+        """Order by one of LIST_SORTS ("upvotes" or "time")."""
+        return self.order_by(*LIST_SORTS[sort])
+
+    def featured_day_before(self, day: date) -> date | None:
+        """The closest earlier day with a visible featured paper (empty days skipped)."""
+        return (self.visible().filter(featured_on__lt=day).order_by("-featured_on")
+                .values_list("featured_on", flat=True).first())
+
+    def featured_day_after(self, day: date) -> date | None:
+        return (self.visible().filter(featured_on__gt=day).order_by("featured_on")
+                .values_list("featured_on", flat=True).first())
+
+    def trending(self, reference: date | None = None,
+                 since: date | None = None) -> PaperQuerySet:
+        """Papers featured from `since` to `reference`, best `trending_score` first.
+
+        `reference` is "today" for the ages (by default the newest featured day) and
+        `since` defaults to TRENDING_DAYS before it.
+        """
+        if reference is None:
+            reference = self.latest_featured_day()
+            if reference is None:
+                return self.none()
+        if since is None:
+            since = reference - timedelta(days=TRENDING_DAYS - 1)
+        weights = [
+            models.When(featured_on=reference - timedelta(days=age),
+                        then=models.Value(trending_weight(age)))
+            for age in range((reference - since).days + 1)
+        ]
+        score = (models.F("upvotes") + 1) * models.Case(
+            *weights, default=models.Value(0.0), output_field=models.FloatField())
+        return (
+            self.featured_between(since, reference)
+            .annotate(trending_score=models.ExpressionWrapper(
+                score, output_field=models.FloatField()))
+            .order_by("-trending_score", "-upvotes", "arxiv_id")
+        )
+
+    def in_category(self, category: str) -> PaperQuerySet:
+        """Papers listing `category` among their space-separated categories."""
+        escaped = re.escape(category)
+        return self.filter(categories__regex=rf"(^| ){escaped}( |$)")
+
+    def data_version(self) -> str:
+        """Changes whenever a paper is added or modified: a key for caches and ETags.
+
+        Two indexed MAX lookups; anything that changes a paper must bump modified_at
+        (Model.save and the batched upsert both do).
+        """
+        # Raw SQL: it runs on every cached page view, where the ORM's query building
+        # costs more than the lookups themselves. One subquery per MAX: SQLite answers a
+        # lone MAX from the index, but scans the table for two MAXes in one SELECT.
+        table = self.model._meta.db_table
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT (SELECT MAX(id) FROM {table}), "
+                           f"(SELECT MAX(modified_at) FROM {table})")
+            pk, stamp = cursor.fetchone()
+        return f"{pk or 0}-{stamp or 0}"
+
     def upsert_records(self, records: list[PaperRecord]) -> UpsertCounts:
         """Insert or update a batch of records in one transaction.
 
@@ -163,10 +276,25 @@ class PaperQuerySet(models.QuerySet):
                  "modified_at"],
                 batch_size=500,
             )
+            self._store_counts([p for p in updated if p.counts_changed])
         if authors_changed:
             self._store_authorship(authors_changed.values())
         return UpsertCounts(new=len(created), updated=len(updated),
                             unchanged=len(outcome) - len(created) - len(updated))
+
+    def _store_counts(self, papers: list[Paper]) -> None:
+        """Set each total to its new imported count + the local count as the UPDATE
+        finds the row, so votes cast since the batch was read are kept."""
+        for start in range(0, len(papers), 500):
+            chunk = papers[start:start + 500]
+            changes = {}
+            for total, local in LOCAL_COUNTS.items():
+                imported = models.Case(
+                    *[models.When(pk=p.pk, then=models.Value(p.imported_count(total)))
+                      for p in chunk],
+                    output_field=models.IntegerField())
+                changes[total] = imported + models.F(local)
+            self.model.objects.filter(pk__in=[p.pk for p in chunk]).update(**changes)
 
     def _store_authorship(self, papers: Iterable[Paper]) -> None:
         papers = list(papers)
@@ -204,12 +332,16 @@ def _insert_papers(papers: list[Paper]) -> None:
     fields = [f for f in Paper._meta.concrete_fields if not f.primary_key]
     for paper in papers:
         paper.created_at = paper.modified_at = now
-    converters = [_db_converter(f) for f in fields]
-    rows = [
-        tuple(convert(getattr(paper, f.attname)) for f, convert in zip(fields, converters,
-                                                                       strict=True))
-        for paper in papers
-    ]
+    read_row = operator.attrgetter(*(f.attname for f in fields))
+    # Only dates and JSON need converting; the rest goes to the driver as it is.
+    conversions = [(i, convert) for i, f in enumerate(fields)
+                   if (convert := _db_converter(f)) is not None]
+    rows = []
+    for paper in papers:
+        row = list(read_row(paper))
+        for i, convert in conversions:
+            row[i] = convert(row[i])
+        rows.append(row)
     columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
     placeholders = ", ".join(["%s"] * len(fields))
     _executemany(f"INSERT INTO {Paper._meta.db_table} ({columns}) VALUES ({placeholders})",
@@ -221,14 +353,14 @@ def _insert_papers(papers: list[Paper]) -> None:
         paper._state.adding = False
 
 
-def _db_converter(field: models.Field):
+def _db_converter(field: models.Field) -> Callable[[object], object] | None:
     if isinstance(field, models.DateTimeField):
         return connection.ops.adapt_datetimefield_value
     if isinstance(field, models.DateField):
         return connection.ops.adapt_datefield_value
     if isinstance(field, models.JSONField):
         return lambda value: field.get_db_prep_save(value, connection)
-    return lambda value: value
+    return None
 
 
 class Paper(models.Model):
@@ -256,16 +388,25 @@ class Paper(models.Model):
         Organisation, null=True, blank=True, on_delete=models.SET_NULL, related_name="papers"
     )
     featured_on = models.DateField(null=True, blank=True, db_index=True)
+    # Totals shown everywhere: what a source reported plus this site's own votes and
+    # shown comments, which are also counted alone (see LOCAL_COUNTS).
     upvotes = models.PositiveIntegerField(default=0, db_index=True)
     num_comments = models.PositiveIntegerField(default=0)
+    local_upvotes = models.PositiveIntegerField(default=0)
+    local_comments = models.PositiveIntegerField(default=0)
     is_hidden = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     modified_at = models.DateTimeField(auto_now=True)
 
     objects = PaperQuerySet.as_manager()
+    counts_changed = False  # set by apply(); read by the upsert
 
     class Meta:
-        indexes = [models.Index(fields=["featured_on", "-upvotes"])]
+        indexes = [
+            models.Index(fields=["featured_on", "-upvotes"]),
+            # data_version() reads MAX(modified_at) on every cached page view.
+            models.Index(fields=["modified_at"], name="papers_paper_modified_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.arxiv_id}: {self.title[:60]}"
@@ -281,6 +422,61 @@ class Paper(models.Model):
     @property
     def pdf_url(self) -> str:
         return f"https://arxiv.org/pdf/{self.arxiv_id}"
+
+    @property
+    def excerpt(self) -> str:
+        """The start of the abstract for a card: at most EXCERPT_CHARS, cut between words."""
+        text = " ".join(self.abstract.split())
+        if len(text) <= EXCERPT_CHARS:
+            return text
+        return text[:EXCERPT_CHARS].rsplit(" ", 1)[0].rstrip(".,;:") + " …"
+
+    @property
+    def code_link(self) -> str:
+        """The code URL if it is a web link; sources are untrusted (no javascript: URLs)."""
+        return _web_link(self.code_url)
+
+    @property
+    def project_link(self) -> str:
+        return _web_link(self.project_url)
+
+    @property
+    def display_date(self) -> date | None:
+        """The date a card shows: the first version's, else the featured day."""
+        if self.published_at is not None:
+            return timezone.localdate(self.published_at)
+        return self.featured_on
+
+    @property
+    def abstract_paragraphs(self) -> list[str]:
+        """The abstract as paragraphs: arXiv's hard line wraps joined back up."""
+        blocks = re.split(r"\n\s*\n", self.abstract.strip())
+        return [" ".join(b.split()) for b in blocks if b.strip()]
+
+    def bibtex(self) -> str:
+        """A BibTeX @misc entry in the form arXiv gives for e-prints."""
+        year = self.display_date.year if self.display_date else ""
+        surname = (self.author_names[0].split()[-1] if self.author_names
+                   and self.author_names[0].split() else "anon")
+        first_word = next((w for w in re.findall(r"[A-Za-z]+", self.title)
+                           if w.lower() not in {"a", "an", "the", "on", "of"}), "paper")
+        key = re.sub(r"[^a-z0-9]", "", f"{surname}{year}{first_word}".lower()) or "paper"
+        fields = [
+            ("title", _bibtex_text(" ".join(self.title.split()))),
+            ("author", _bibtex_text(" and ".join(self.author_names))),
+            ("year", str(year)),
+            ("eprint", self.arxiv_id),
+            ("archivePrefix", "arXiv"),
+            ("primaryClass", self.primary_category or
+             (self.category_list[0] if self.category_list else "")),
+            ("url", self.abs_url),
+        ]
+        body = ",\n".join(f"  {name}={{{value}}}" for name, value in fields if value)
+        return f"@misc{{{key},\n{body}\n}}"
+
+    def imported_count(self, name: str) -> int:
+        """The part of `upvotes` or `num_comments` that came from a source."""
+        return getattr(self, name) - getattr(self, LOCAL_COUNTS[name])
 
     def apply(self, record: PaperRecord, org_ids: dict[str, int]) -> tuple[bool, bool]:
         """Merge a record into this paper; say whether fields and authors changed."""
@@ -298,6 +494,13 @@ class Paper(models.Model):
             if getattr(self, name) != value:
                 setattr(self, name, value)
                 changed = True
+        for name, local in LOCAL_COUNTS.items():
+            value = getattr(record, name)
+            if value is not None and self.imported_count(name) != value:
+                # In memory the total follows; in the database _store_counts writes it
+                # (a new paper is inserted with it as it is).
+                setattr(self, name, value + getattr(self, local))
+                self.counts_changed = changed = True
         if record.version is not None and not older and self.version != record.version:
             self.version = record.version
             changed = True
@@ -318,6 +521,28 @@ class Paper(models.Model):
         return changed, authors_differ
 
 
+def _web_link(url: str) -> str:
+    return url if url.lower().startswith(("https://", "http://")) else ""
+
+
+def _bibtex_text(text: str) -> str:
+    """Text safe inside a BibTeX {…} value: braces balanced (unbalanced ones dropped)."""
+    out, depth = [], 0
+    for ch in text:
+        if ch == "{":
+            depth += 1
+        elif ch == "}":
+            if depth == 0:
+                continue
+            depth -= 1
+        out.append(ch)
+    result = "".join(out)
+    while depth:  # close what was left open
+        result += "}"
+        depth -= 1
+    return result
+
+
 class PaperAuthor(models.Model):
     paper = models.ForeignKey(Paper, on_delete=models.CASCADE)
     author = models.ForeignKey(Author, on_delete=models.CASCADE)
@@ -328,3 +553,6 @@ class PaperAuthor(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["paper", "position"], name="paperauthor_position"),
         ]
+
+    def __str__(self) -> str:
+        return f"author {self.position + 1} of paper {self.paper_id}"

@@ -19,6 +19,12 @@ MAX_AUTHORS = 5_000
 MAX_AUTHOR_NAME = 300
 MAX_SHORT_FIELD = 2_000  # comments, journal-ref
 MAX_URL = 500
+# Bounded by their columns (PostgreSQL refuses a longer value, and the whole batch with it).
+MAX_LICENSE = 500
+MAX_SUBMITTER = 300
+MAX_ORGANISATION = 200
+MAX_CATEGORIES = 400  # space-separated
+MAX_VERSION = 9_999
 EARLIEST = datetime(1991, 1, 1).date()
 
 
@@ -63,10 +69,11 @@ class PaperRecord:
             raise BadRecord(f"invalid id: {e}") from None
         version = fields.pop("version", None) or parsed.version
 
-        clean_title = _text(title, "title", MAX_TITLE)
+        clean_title = _text(title, "title", MAX_TITLE) if title is not None else ""
         if not clean_title:
             raise BadRecord("missing title")
-        record = cls(arxiv_id=parsed.id, title=clean_title, version=_int(version, "version"))
+        record = cls(arxiv_id=parsed.id, title=clean_title,
+                     version=_int(version, "version", MAX_VERSION))
 
         abstract = fields.pop("abstract", None)
         if abstract is not None:
@@ -74,11 +81,12 @@ class PaperRecord:
         authors = fields.pop("authors", None)
         if authors is not None:
             record.authors = _authors(authors)
-        for name in ("comments", "journal_ref", "license", "submitter", "organisation"):
+        for name, limit in (("comments", MAX_SHORT_FIELD), ("journal_ref", MAX_SHORT_FIELD),
+                            ("license", MAX_LICENSE), ("submitter", MAX_SUBMITTER),
+                            ("organisation", MAX_ORGANISATION)):
             value = fields.pop(name, None)
             if value is not None:
-                setattr(record, name, _text(value, name.replace("_", "-"), MAX_SHORT_FIELD)
-                        or None)
+                setattr(record, name, _text(value, name.replace("_", "-"), limit) or None)
         doi = fields.pop("doi", None)
         if doi is not None:
             record.doi = _text(doi, "doi", MAX_URL) or None
@@ -87,7 +95,11 @@ class PaperRecord:
         if categories is not None:
             if isinstance(categories, str):
                 categories = categories.split()
+            if not isinstance(categories, list):
+                raise BadRecord("categories is not a list")
             record.categories = [_text(c, "category", 40) for c in categories if c][:20]
+            if len(" ".join(record.categories)) > MAX_CATEGORIES:
+                raise BadRecord(f"categories too long (limit {MAX_CATEGORIES} characters)")
         if primary is not None:
             record.primary_category = _text(primary, "category", 40) or None
         elif record.categories:
@@ -128,6 +140,11 @@ def _text(value: object, what: str, limit: int) -> str:
         raise BadRecord(f"{what} too long ({len(value)} characters, limit {limit})")
     if "\x00" in value:
         raise BadRecord(f"{what} holds a NUL character")
+    if not value.isascii():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate, e.g. from a JSON "\ud800" escape
+            raise BadRecord(f"{what} holds invalid Unicode (a lone surrogate)") from None
     clean = normalize_whitespace(value)
     if len(clean) > limit:
         raise BadRecord(f"{what} too long ({len(clean)} characters, limit {limit})")
@@ -159,7 +176,16 @@ def split_author_string(value: str) -> list[str]:
     return [p.strip() for p in parts if p.strip()]
 
 
-def _int(value: object, what: str) -> int | None:
+def version_number(label: object) -> int | None:
+    """3 for a version label "v3"; None for anything that is not v1 to v9999."""
+    digits = str(label).lstrip("v")
+    # isascii: "²".isdigit() is true as well, and int() refuses it.
+    if digits.isascii() and digits.isdigit() and len(digits) <= 4:
+        return int(digits)
+    return None
+
+
+def _int(value: object, what: str, maximum: int = 10_000_000) -> int | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int | str):
@@ -168,7 +194,7 @@ def _int(value: object, what: str) -> int | None:
         number = int(value)
     except ValueError:
         raise BadRecord(f"{what} is not a whole number: {value!r:.40}") from None
-    if not 0 <= number <= 10_000_000:
+    if not 0 <= number <= maximum:
         raise BadRecord(f"{what} out of range: {number}")
     return number
 

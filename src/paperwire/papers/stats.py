@@ -1,5 +1,6 @@
 from paperwire.ingest.models import IngestRun
 from paperwire.papers.models import Author, Organisation, Paper
+from paperwire.search.store import embedded_count
 
 
 def collect_stats() -> dict[str, int]:
@@ -10,4 +11,5 @@ def collect_stats() -> dict[str, int]:
         "featured_days": Paper.objects.exclude(featured_on=None)
         .values("featured_on").distinct().count(),
         "ingest_runs": IngestRun.objects.count(),
+        "embedded": embedded_count(),
     }

@@ -6,6 +6,7 @@ from datetime import date
 
 import httpx
 
+from paperwire.ingest.models import IngestRun
 from paperwire.papers.models import Paper
 
 
@@ -41,3 +42,14 @@ def test_it_serves_the_latest_day_with_a_production_server(cli):
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def test_it_reports_health(client, db):
+    IngestRun.objects.create(source="daily", status=IngestRun.FAILED, error="HTTP 503")
+    response = client.get("/health")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["status"] == "ok"
+    assert body["papers"] == 0
+    assert body["sources"]["daily"]["status"] == "failed"
+    assert body["sources"]["daily"]["error"] == "HTTP 503"

@@ -1,0 +1,324 @@
+"""`paperwire bench web`: requests/s and latency of the daily page and the search page.
+
+Runs in a child process on a fresh SQLite database (benchmarks/fresh.py). Steps:
+1. the 753 real papers, embedded (vectors cached between runs);
+2. `papers` generated ones: each mixes the title and abstract of two real papers, gets
+   a vector mixed from theirs plus noise, an organisation and a code link now and then,
+   and is featured on a day before the real ones (about 50 a day, like the real site),
+   stored through the normal upsert (full-text triggers included); the vector index file
+   is then built as `paperwire index rebuild` would;
+3. `paperwire serve` (gunicorn, its default 2 workers x 4 threads) on 127.0.0.1;
+4. a load generator in this process: asyncio, HTTP/1.1 keep-alive connections on
+   loopback, a fixed number of requests per scenario (never open-ended), latency per
+   request from write to last byte:
+   - daily page, page cache on (the default): `/` and `/papers?date=…` for 39 days
+     spread over the whole range;
+   - daily page, page cache off (PAPERWIRE_PAGE_CACHE_SECONDS=0): every request renders;
+   - search page: hybrid search, a query embedded by the model on every request.
+The server is stopped at the end, also on errors and Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+import numpy as np
+from rich.console import Console
+from rich.table import Table
+
+console = Console()
+SEED = 11
+QUERIES = [
+    "mechanistic interpretability", "speculative decoding", "mixture of experts",
+    "long context language models", "diffusion video generation", "text to 3d",
+    "retrieval augmented generation", "reinforcement learning from human feedback",
+    "vision language model", "code generation benchmark", "quantization of llms",
+    "state space models", "multimodal reasoning", "image editing with diffusion",
+    "agents tool use", "instruction tuning data", "efficient attention kernels",
+    "pipeline parallelism", "hallucination detection", "speech synthesis",
+    "robot manipulation policy", "math reasoning", "preference optimization",
+    "knowledge distillation",
+]
+ORGANISATIONS = [
+    "Sea AI Lab", "Allen Institute for AI", "Tsinghua University", "Meta AI", "Google DeepMind",
+    "Hugging Face", "Stanford University", "Microsoft Research", "Alibaba Qwen", "Mila",
+]
+
+
+# -- the corpus -------------------------------------------------------------------------
+
+def build_corpus(generated: int) -> list[date]:
+    """Real papers (embedded) plus `generated` ones; returns featured days, newest first."""
+    from paperwire.benchmarks.fresh import cached_embeddings, load_real_papers, store_embeddings
+    from paperwire.papers.models import Paper
+    from paperwire.search.embeddings import paper_text
+
+    start = time.perf_counter()
+    records = load_real_papers()
+    vectors = cached_embeddings([paper_text(r["title"], r["abstract"]) for r in records],
+                                "real-papers")
+    store_embeddings({r["id"]: v for r, v in zip(records, vectors, strict=True)})
+    console.print(f"753 real papers stored and embedded in {time.perf_counter() - start:.1f} s")
+
+    first_real = Paper.objects.exclude(featured_on=None).order_by("featured_on") \
+        .values_list("featured_on", flat=True).first()
+    start = time.perf_counter()
+    _generate(records, vectors, generated, first_real)
+    console.print(f"{generated:,} generated papers stored in {time.perf_counter() - start:.1f} s")
+
+    from paperwire.search.vectors import vector_index
+
+    start = time.perf_counter()
+    vector_index().rebuild()
+    console.print(f"vector index built in {time.perf_counter() - start:.1f} s")
+    return list(Paper.objects.exclude(featured_on=None).order_by("-featured_on")
+                .values_list("featured_on", flat=True).distinct())
+
+
+def _generate(records: list[dict], vectors: np.ndarray, total: int, before: date) -> None:
+    from django.utils import timezone
+
+    from paperwire.papers.models import Paper
+    from paperwire.papers.records import PaperRecord
+    from paperwire.search.embeddings import model_key
+    from paperwire.search.models import PaperEmbedding
+
+    rng = np.random.default_rng(SEED)
+    parents = rng.integers(len(records), size=(total, 2))
+    noise = rng.standard_normal((total, vectors.shape[1]), dtype=np.float32) * 0.3 / np.sqrt(
+        vectors.shape[1])
+    mixed = 0.7 * vectors[parents[:, 0]] + 0.3 * vectors[parents[:, 1]] + noise
+    mixed /= np.linalg.norm(mixed, axis=1, keepdims=True)
+    mixed = mixed.astype(np.float32)
+    batch = 5_000
+    for lo in range(0, total, batch):
+        recs, vecs = [], {}
+        for i in range(lo, min(total, lo + batch)):
+            a, b = records[parents[i, 0]], records[parents[i, 1]]
+            words_a, words_b = a["title"].split(), b["title"].split()
+            sentences_a, sentences_b = a["abstract"].split(". "), b["abstract"].split(". ")
+            # Ids from 1801.00000 on (the real ones are 2312 to 2404): 99,999 a month.
+            arxiv_id = f"{18 + i // 1_199_988}{1 + (i // 99_999) % 12:02d}.{i % 99_999:05d}"
+            day = before - timedelta(days=1 + i // 50)
+            recs.append(PaperRecord.build(
+                arxiv_id=arxiv_id,
+                title=" ".join(words_a[: max(3, len(words_a) * 2 // 3)]
+                               + words_b[len(words_b) * 2 // 3:]),
+                abstract=". ".join(sentences_a[: len(sentences_a) // 2 + 1]
+                                   + sentences_b[len(sentences_b) // 2:]),
+                authors=a["authors"][:4] + b["authors"][-3:],
+                published_at=f"{day - timedelta(days=2)}T12:00:00Z",
+                featured_on=day.isoformat(),
+                upvotes=int(rng.integers(0, 120)),
+                organisation=ORGANISATIONS[i % len(ORGANISATIONS)] if i % 3 == 0 else None,
+                code_url=f"https://github.com/example/repo-{i}" if i % 4 == 0 else None,
+            ))
+            vecs[arxiv_id] = mixed[i]
+        Paper.objects.upsert_records(recs)
+        now = timezone.now()
+        PaperEmbedding.objects.bulk_create(
+            [PaperEmbedding(paper_id=pk, model=model_key(), dim=mixed.shape[1],
+                            vector=vecs[aid].tobytes(), text_hash="", updated_at=now)
+             for aid, pk in Paper.objects.filter(arxiv_id__in=vecs)
+             .values_list("arxiv_id", "pk")],
+            batch_size=2_000)
+
+
+# -- the server -------------------------------------------------------------------------
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _die_with_parent() -> None:
+    """In the server process: receive SIGTERM when the benchmark process dies (Linux)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except OSError:
+        pass
+
+
+class Server:
+    """`paperwire serve` in a child process, on loopback, stopped on exit.
+
+    Its log goes to a file (a pipe nobody reads would fill up and stall the server),
+    and it is told to stop should this process die without cleaning up.
+    """
+
+    def __init__(self, *, workers: int, threads: int, page_cache: int) -> None:
+        self.port = _free_port()
+        env = {**os.environ, "PAPERWIRE_PAGE_CACHE_SECONDS": str(page_cache),
+               "PAPERWIRE_LOG_LEVEL": "WARNING", "PAPERWIRE_INGEST_SOURCES": ""}
+        self.log_path = Path(os.environ["PAPERWIRE_DATA_DIR"]) / f"server-{self.port}.log"
+        self.log = self.log_path.open("wb")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "paperwire", "serve", "--host", "127.0.0.1",
+             "--port", str(self.port), "--workers", str(workers), "--threads", str(threads),
+             "--no-worker"],
+            env=env, stdout=self.log, stderr=subprocess.STDOUT,
+            start_new_session=True, preexec_fn=_die_with_parent)
+
+    def log_tail(self, lines: int = 30) -> str:
+        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+
+    def __enter__(self) -> Server:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise SystemExit(f"the server stopped:\n{self.log_tail()}")
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=1):
+                    return self
+            except OSError:
+                time.sleep(0.2)
+        self.stop()
+        raise SystemExit("the server did not start within 120 s")
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+        self.log.close()
+
+
+# -- the load generator -----------------------------------------------------------------
+
+@dataclass
+class Result:
+    name: str
+    requests: int
+    seconds: float
+    latencies: list[float]
+    errors: int
+    bytes: int
+
+    @property
+    def rate(self) -> float:
+        return self.requests / self.seconds
+
+    def pct(self, p: float) -> float:
+        return float(np.percentile(np.asarray(self.latencies) * 1000, p))
+
+
+async def _get(reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
+               path: str) -> tuple[int, int]:
+    writer.write(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: paperwire-bench\r\n"
+                 "Accept: text/html\r\n\r\n".encode())
+    head = await reader.readuntil(b"\r\n\r\n")
+    status = int(head[9:12])
+    length = 0
+    for line in head.split(b"\r\n")[1:]:
+        if line[:15].lower() == b"content-length:":
+            length = int(line[15:])
+    body = await reader.readexactly(length)
+    return status, len(body)
+
+
+async def _load(port: int, paths: list[str], requests: int, concurrency: int,
+                name: str) -> Result:
+    queue = iter(range(requests))
+    latencies: list[float] = []
+    errors = 0
+    size = 0
+
+    async def connection() -> None:
+        nonlocal errors, size
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        try:
+            for n in queue:
+                path = paths[n % len(paths)]
+                started = time.perf_counter()
+                try:
+                    status, length = await asyncio.wait_for(_get(reader, writer, path), 60)
+                except (TimeoutError, OSError, asyncio.IncompleteReadError):
+                    errors += 1
+                    writer.close()
+                    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+                    continue
+                latencies.append(time.perf_counter() - started)
+                size += length
+                if status != 200:
+                    errors += 1
+        finally:
+            writer.close()
+
+    started = time.perf_counter()
+    await asyncio.gather(*(connection() for _ in range(concurrency)))
+    return Result(name, len(latencies), time.perf_counter() - started, latencies, errors, size)
+
+
+def load(port: int, paths: list[str], requests: int, concurrency: int, name: str) -> Result:
+    return asyncio.run(_load(port, paths, requests, concurrency, name))
+
+
+# -- the run ----------------------------------------------------------------------------
+
+def _checked(server: Server, result: Result) -> Result:
+    """Say so at once when a scenario had errors, with the end of the server's log."""
+    if result.errors:
+        console.print(f"[red]{result.name}: {result.errors} errors[/red]; the server's log "
+                      f"ends:\n{server.log_tail()}")
+    return result
+
+
+def _stop_on_sigterm(signum, frame) -> None:
+    raise SystemExit(143)  # unwinds through `with Server`, which stops the server
+
+
+def run(*, papers: int, requests: int, search_requests: int, concurrency: int,
+        workers: int, threads: int) -> None:
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)
+    days = build_corpus(papers)
+    from paperwire.papers.models import Paper
+
+    console.print(f"corpus: {Paper.objects.count():,} papers on {len(days):,} featured days")
+    # The newest day, then 39 days spread over the whole range: real (~8 papers) and
+    # generated (50, of which a page shows 30) alike.
+    daily_paths = ["/"] + [f"/papers?date={d.isoformat()}"
+                           for d in days[1::max(1, len(days) // 39)][:39]]
+    search_paths = [f"/search?q={q.replace(' ', '+')}" for q in QUERIES]
+    results: list[Result] = []
+
+    for cache_seconds, label in ((60, "daily page, page cache on"),
+                                 (0, "daily page, page cache off")):
+        with Server(workers=workers, threads=threads, page_cache=cache_seconds) as server:
+            load(server.port, daily_paths, len(daily_paths) * 2, 2, "warm-up")
+            results.append(_checked(server, load(server.port, daily_paths, requests,
+                                                 concurrency, label)))
+            if cache_seconds == 0:
+                # Every worker loads the model on its first search: warm them all first.
+                load(server.port, search_paths, 8 * workers, workers * threads, "warm-up")
+                results.append(_checked(server, load(server.port, search_paths,
+                                                     search_requests, concurrency,
+                                                     "search page (hybrid)")))
+
+    table = Table(title=f"paperwire bench web: SQLite, {Paper.objects.count():,} papers, "
+                        f"{os.cpu_count()} CPUs, gunicorn {workers}x{threads}, "
+                        f"{concurrency} connections")
+    for column in ("scenario", "requests", "req/s", "p50 ms", "p99 ms", "errors", "KB/page"):
+        table.add_column(column, justify="left" if column == "scenario" else "right")
+    for r in results:
+        table.add_row(r.name, f"{r.requests:,}", f"{r.rate:,.0f}", f"{r.pct(50):.1f}",
+                      f"{r.pct(99):.1f}", str(r.errors),
+                      f"{r.bytes / max(1, r.requests) / 1024:.0f}")
+    console.print(table)

@@ -1,0 +1,77 @@
+"""`paperwire user create EMAIL` and `paperwire user token EMAIL`."""
+
+from __future__ import annotations
+
+import typer
+
+from paperwire.cli import app, console
+
+user_app = typer.Typer(help="Manage accounts.", no_args_is_help=True)
+app.add_typer(user_app, name="user")
+
+
+def _email(value: str) -> str:
+    from django.core.exceptions import ValidationError
+    from django.core.validators import validate_email
+
+    email = value.strip().lower()
+    try:
+        validate_email(email)
+    except ValidationError:
+        console.print(f"[red]{value!r} is not an email address[/red]")
+        raise typer.Exit(2) from None
+    return email
+
+
+@user_app.command("create")
+def create(
+    email: str,
+    password: str = typer.Option(None, help="The password (asked when omitted)."),
+    admin: bool = typer.Option(False, "--admin", help="Make the user a site admin."),
+) -> None:
+    """Create an account, its address taken as confirmed."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.password_validation import validate_password
+    from django.core.exceptions import ValidationError
+    from django.db import transaction
+    from django.utils import timezone
+
+    from paperwire.community.models import Profile
+
+    email = _email(email)
+    user_model = get_user_model()
+    if user_model.objects.filter(username=email).exists():
+        console.print(f"[red]{email} already has an account[/red]")
+        raise typer.Exit(1)
+    if password is None:
+        password = typer.prompt("password", hide_input=True, confirmation_prompt=True)
+    try:
+        validate_password(password)
+    except ValidationError as e:
+        console.print(f"[red]{' '.join(e.messages)}[/red]")
+        raise typer.Exit(2) from None
+    with transaction.atomic():
+        user = user_model(username=email, email=email, is_staff=admin, is_superuser=admin)
+        user.set_password(password)
+        user.save()
+        Profile.objects.create(user=user, display_name=email.split("@")[0][:50],
+                               email_verified_at=timezone.now())
+    console.print(f"{'admin' if admin else 'user'} {email} created")
+
+
+@user_app.command("token")
+def token(
+    email: str,
+    name: str = typer.Option("cli", help="A name to recognise the token by."),
+) -> None:
+    """Print a new API token for the account (shown once; only its hash is kept)."""
+    from django.contrib.auth import get_user_model
+
+    from paperwire.community.models import ApiToken
+
+    email = _email(email)
+    user = get_user_model().objects.filter(username=email, is_active=True).first()
+    if user is None:
+        console.print(f"[red]no active account {email}[/red]")
+        raise typer.Exit(1)
+    print(ApiToken.objects.issue(user, name))

@@ -1,0 +1,33 @@
+"""`paperwire bench web`: the reading site under load (a benchmark, never a test)."""
+
+from __future__ import annotations
+
+import typer
+
+from paperwire.cli.bench import bench_app
+
+
+@bench_app.command("web")
+def bench_web(
+    papers: int = typer.Option(100_000, min=0, help="Generated papers beside the 753 real."),
+    requests: int = typer.Option(5_000, min=100, max=1_000_000,
+                                 help="Requests per daily-page scenario."),
+    search_requests: int = typer.Option(400, min=20, max=100_000,
+                                        help="Requests in the search-page scenario."),
+    concurrency: int = typer.Option(8, min=1, max=256, help="Keep-alive connections."),
+    workers: int = typer.Option(2, min=1, help="gunicorn worker processes."),
+    threads: int = typer.Option(4, min=1, help="Threads per worker."),
+) -> None:
+    """Requests/s and p50/p99 of the daily and search pages, SQLite, on 127.0.0.1."""
+    from paperwire.benchmarks.fresh import in_child, rerun_in_fresh_database
+
+    if not in_child():
+        rerun_in_fresh_database([
+            "bench", "web", "--papers", str(papers), "--requests", str(requests),
+            "--search-requests", str(search_requests), "--concurrency", str(concurrency),
+            "--workers", str(workers), "--threads", str(threads)])
+        return
+    from paperwire.benchmarks.web import run
+
+    run(papers=papers, requests=requests, search_requests=search_requests,
+        concurrency=concurrency, workers=workers, threads=threads)

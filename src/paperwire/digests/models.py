@@ -1,0 +1,408 @@
+"""Subscribers, their saved searches, and the outbox of digests.
+
+A digest is written to the outbox as one Delivery row per (subscriber, period) under a
+unique constraint *before* anything is sent, then moved through its states by the
+sender (see outbox.py for the order of steps and why a crash never sends twice):
+
+    pending ──claim──▶ claimed ──commit point──▶ sending ──250──▶ sent
+       ▲                  │                          │
+       └── 4xx / lost ────┘                          ├─ 4xx ──▶ pending (later)
+           claim                                     ├─ 5xx ──▶ failed
+                                                     └─ no answer, or the sender
+                                                        died ──▶ unknown (never resent)
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.db import connection, models, transaction
+from django.db.models import F
+from django.utils import timezone
+
+DAILY, WEEKLY = "daily", "weekly"
+FREQUENCIES = [(DAILY, "Daily, on weekdays"), (WEEKLY, "Weekly, on Mondays")]
+DEFAULT_TRENDING = 10
+MAX_TRENDING = 30
+MAX_SEARCHES = 20  # saved searches per subscriber
+MAX_ATTEMPTS = 8  # SMTP tries of one digest before it counts as failed
+# A claim whose sender went quiet this long is taken back (a dead sender on this host is
+# noticed at once; see Delivery.objects.recover).
+CLAIM_LEASE = timedelta(minutes=10)
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+class SubscriberQuerySet(models.QuerySet):
+    def active(self) -> SubscriberQuerySet:
+        """Confirmed, not unsubscribed, and not stopped by hard failures."""
+        return self.filter(confirmed_at__isnull=False, unsubscribed_at=None,
+                           hard_failures__lt=settings.DIGEST_MAX_HARD_FAILURES)
+
+    def request(self, email: str, *, user=None, frequency: str | None = None) -> Subscriber:
+        """The subscriber for `email`, created pending when new.
+
+        An address that unsubscribed starts over as pending: it must confirm again, and
+        the links of its earlier confirmation mail stay dead (their state changed).
+        """
+        email = normalise_email(email)
+        with transaction.atomic():
+            subscriber, created = self.select_for_update().get_or_create(
+                email=email, defaults={"user": user, "frequency": frequency or DAILY})
+            if created:
+                return subscriber
+            changed = []
+            if subscriber.unsubscribed_at is not None:
+                subscriber.unsubscribed_at = subscriber.confirmed_at = None
+                subscriber.subscribed_at = timezone.now()
+                subscriber.hard_failures = 0
+                changed += ["unsubscribed_at", "confirmed_at", "subscribed_at",
+                            "hard_failures"]
+                if frequency:
+                    subscriber.frequency = frequency
+                    changed.append("frequency")
+            if user is not None and subscriber.user_id is None:
+                subscriber.user = user
+                changed.append("user")
+            if changed:
+                subscriber.save(update_fields=changed)
+        return subscriber
+
+
+class Subscriber(models.Model):
+    email = models.EmailField(max_length=254, unique=True)
+    # Set when the address belongs to an account: personal picks come from its upvotes.
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                             on_delete=models.SET_NULL, related_name="digest_subscriptions")
+    frequency = models.CharField(max_length=10, choices=FREQUENCIES, default=DAILY)
+    trending_count = models.PositiveSmallIntegerField(default=DEFAULT_TRENDING)
+    alerts = models.BooleanField(default=True)
+    picks = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    # When the current subscription was asked for; confirmation links derive from it.
+    subscribed_at = models.DateTimeField(default=timezone.now)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    unsubscribed_at = models.DateTimeField(null=True, blank=True)
+    # Permanent refusals (5xx) in a row; DIGEST_MAX_HARD_FAILURES of them stop mail.
+    hard_failures = models.PositiveSmallIntegerField(default=0)
+    # The last featured day a digest covered: the next one starts the day after.
+    last_covered_day = models.DateField(null=True, blank=True)
+
+    objects = SubscriberQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["email"]
+
+    def __str__(self) -> str:
+        return self.email
+
+    @property
+    def is_confirmed(self) -> bool:
+        return self.confirmed_at is not None
+
+    @property
+    def receives_mail(self) -> bool:
+        return (self.confirmed_at is not None and self.unsubscribed_at is None
+                and self.hard_failures < settings.DIGEST_MAX_HARD_FAILURES)
+
+    @property
+    def status(self) -> str:
+        if self.unsubscribed_at is not None:
+            return "unsubscribed"
+        if self.confirmed_at is None:
+            return "pending"
+        if self.hard_failures >= settings.DIGEST_MAX_HARD_FAILURES:
+            return "stopped"
+        return "active"
+
+    def confirm(self) -> bool:
+        """Confirm the subscription and its pending saved searches; False if it was."""
+        now = timezone.now()
+        with transaction.atomic():
+            changed = type(self).objects.filter(
+                pk=self.pk, confirmed_at=None, unsubscribed_at=None).update(confirmed_at=now)
+            self.searches.filter(confirmed_at=None).update(confirmed_at=now)
+            if self.user_id is None:
+                # The mailbox is proven now: tie it to the account with that address,
+                # whose upvotes feed the personal picks.
+                from django.contrib.auth import get_user_model
+
+                user = get_user_model().objects.filter(
+                    email__iexact=self.email, is_active=True).order_by("pk").first()
+                if user is not None:
+                    type(self).objects.filter(pk=self.pk).update(user=user)
+                    self.user = user
+        if changed:
+            self.confirmed_at = now
+        return bool(changed)
+
+    def unsubscribe(self) -> bool:
+        """Stop every digest to this address; False when it was already stopped."""
+        now = timezone.now()
+        changed = type(self).objects.filter(pk=self.pk, unsubscribed_at=None).update(
+            unsubscribed_at=now)
+        if changed:
+            self.unsubscribed_at = now
+            # Digests built but not yet handed to the mail server are not sent.
+            self.deliveries.filter(status__in=[Delivery.PENDING, Delivery.CLAIMED]).update(
+                status=Delivery.SKIPPED, last_error="unsubscribed")
+        return bool(changed)
+
+
+class SavedSearch(models.Model):
+    """An alert: a search whose new matches each digest lists."""
+
+    subscriber = models.ForeignKey(Subscriber, on_delete=models.CASCADE,
+                                   related_name="searches")
+    # Who saved it, when signed in.
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                             on_delete=models.SET_NULL, related_name="saved_searches")
+    query = models.CharField(max_length=500)
+    # The search page's filter fields as given: category, author, organisation,
+    # has_code ("yes"/"no"), date_from and date_to (ISO dates).
+    filters = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    # None until the mailbox owner confirms it (signed-in owners need not).
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name_plural = "saved searches"
+
+    def __str__(self) -> str:
+        return self.query
+
+    @property
+    def key(self) -> str:
+        """Equal for equal searches, so a digest run asks each distinct one once."""
+        import json
+
+        return json.dumps([" ".join(self.query.lower().split()),
+                           sorted((k, v) for k, v in self.filters.items() if v)])
+
+    def search_filters(self):
+        from paperwire.search.query import SearchFilters
+
+        f = self.filters
+        return SearchFilters(
+            date_from=_date(f.get("date_from")), date_to=_date(f.get("date_to")),
+            category=f.get("category") or None, author=f.get("author") or None,
+            organisation=f.get("organisation") or None,
+            has_code={"yes": True, "no": False}.get(f.get("has_code") or ""))
+
+    @property
+    def description(self) -> str:
+        """The query and its filters in words, for the digest and the preferences."""
+        f = self.filters
+        parts = [f"“{self.query}”"] if self.query else ["Every paper"]
+        for name, label in (("category", "in"), ("author", "by"), ("organisation", "from")):
+            if f.get(name):
+                parts.append(f"{label} {f[name]}")
+        if f.get("has_code") == "yes":
+            parts.append("with code")
+        elif f.get("has_code") == "no":
+            parts.append("without code")
+        if f.get("date_from"):
+            parts.append(f"published from {f['date_from']}")
+        if f.get("date_to"):
+            parts.append(f"published until {f['date_to']}")
+        return " ".join(parts)
+
+
+def _date(value) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except (TypeError, ValueError):
+        return None
+
+
+def worker_name() -> str:
+    """This process, as written in the rows it claims: host and pid."""
+    return f"{socket.gethostname()[:80]}:{os.getpid()}"
+
+
+def _process_is_gone(claimed_by: str) -> bool:
+    """True when `claimed_by` names a process on this host that no longer exists."""
+    host, _, pid = claimed_by.rpartition(":")
+    if host != socket.gethostname()[:80] or not pid.isdigit():
+        return False  # another machine's sender: only its lease can tell
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False  # alive, someone else's
+    return False
+
+
+class DeliveryQuerySet(models.QuerySet):
+    def due(self, now=None) -> DeliveryQuerySet:
+        return self.filter(status=Delivery.PENDING,
+                           next_attempt_at__lte=now or timezone.now())
+
+    def claim(self, limit: int, worker: str | None = None) -> tuple[str, list[Delivery]]:
+        """Claim up to `limit` due rows for this sender: (claim token, the rows).
+
+        PostgreSQL locks the candidates with SELECT … FOR UPDATE SKIP LOCKED, so senders
+        running side by side each take different rows without waiting on one another.
+        SQLite has no row locks; there the claim is one conditional UPDATE (status still
+        pending), which SQLite's single writer applies atomically: a row another sender
+        claimed first simply is not updated, and only rows carrying our token are ours.
+        """
+        token = secrets.token_hex(16)
+        now = timezone.now()
+        claim = {"status": Delivery.CLAIMED, "claim_token": token,
+                 "claimed_by": worker or worker_name(), "claimed_at": now}
+        with transaction.atomic():
+            candidates = self.due(now).order_by("next_attempt_at", "pk")
+            if connection.features.has_select_for_update_skip_locked:
+                ids = list(candidates.select_for_update(skip_locked=True)
+                           .values_list("pk", flat=True)[:limit])
+                self.filter(pk__in=ids).update(**claim)
+            else:
+                ids = list(candidates.values_list("pk", flat=True)[:limit])
+                self.filter(pk__in=ids, status=Delivery.PENDING).update(**claim)
+        rows = list(self.filter(claim_token=token, status=Delivery.CLAIMED)
+                    .select_related("subscriber").order_by("pk"))
+        return token, rows
+
+    def recover(self, now=None) -> tuple[int, int]:
+        """Deal with rows left by senders that died: (claims released, sends unknown).
+
+        A `claimed` row never reached the commit point, so the mail server holds no
+        complete message for it: it goes back to pending and is sent again. A `sending`
+        row may have been delivered: it becomes `unknown` and is never sent again.
+        A sender is known dead when it ran on this host and its process is gone;
+        elsewhere, when its claim is older than CLAIM_LEASE.
+        """
+        now = now or timezone.now()
+        released = unknown = 0
+        stale = now - CLAIM_LEASE
+        for row in self.filter(status__in=[Delivery.CLAIMED, Delivery.SENDING]).only(
+                "pk", "status", "claim_token", "claimed_by", "claimed_at"):
+            if not (_process_is_gone(row.claimed_by) or row.claimed_at < stale):
+                continue
+            fence = self.filter(pk=row.pk, status=row.status, claim_token=row.claim_token)
+            if row.status == Delivery.CLAIMED:
+                released += fence.update(status=Delivery.PENDING, claim_token="")
+            else:
+                unknown += fence.update(
+                    status=Delivery.UNKNOWN,
+                    last_error="the sender stopped after handing the message over; "
+                               "it may have been delivered, so it is not sent again")
+        return released, unknown
+
+
+class Delivery(models.Model):
+    """One digest for one subscriber and period: what it holds and how sending went."""
+
+    PENDING, CLAIMED, SENDING = "pending", "claimed", "sending"
+    SENT, FAILED, UNKNOWN, SKIPPED = "sent", "failed", "unknown", "skipped"
+    STATUSES = [(s, s) for s in (PENDING, CLAIMED, SENDING, SENT, FAILED, UNKNOWN, SKIPPED)]
+
+    subscriber = models.ForeignKey(Subscriber, on_delete=models.CASCADE,
+                                   related_name="deliveries")
+    # "daily:2024-10-25" (the day it is sent) or "weekly:2024-W44" (the ISO week).
+    period = models.CharField(max_length=24)
+    first_day = models.DateField()  # the featured days it covers
+    last_day = models.DateField()
+    # Paper ids by section: {"trending": [..], "alerts": [{"search", "query",
+    # "papers"}], "picks": [[paper, because], ..]}; rendered when sent.
+    content = models.JSONField(default=dict)
+    message_id = models.CharField(max_length=250)
+    status = models.CharField(max_length=10, choices=STATUSES, default=PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    claim_token = models.CharField(max_length=32, blank=True, default="")
+    claimed_by = models.CharField(max_length=100, blank=True, default="")
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sending_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=500, blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = DeliveryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name_plural = "deliveries"
+        constraints = [
+            models.UniqueConstraint(fields=["subscriber", "period"],
+                                    name="delivery_once_per_period"),
+        ]
+        indexes = [models.Index(fields=["status", "next_attempt_at"],
+                                name="digests_delivery_due_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.period} digest for subscriber {self.subscriber_id}"
+
+    @property
+    def paper_ids(self) -> list[int]:
+        """Every paper the digest lists, in order, each once."""
+        ids = list(self.content.get("trending", []))
+        for alert in self.content.get("alerts", []):
+            ids += alert["papers"]
+        ids += [pick[0] for pick in self.content.get("picks", [])]
+        return list(dict.fromkeys(ids))
+
+    # -- moves of the sender; each applies only while this claim holds the row --------
+
+    def _fenced(self, token: str, *statuses: str) -> DeliveryQuerySet:
+        return Delivery.objects.filter(pk=self.pk, claim_token=token,
+                                       status__in=statuses or (self.CLAIMED,))
+
+    def mark_sending(self, token: str) -> bool:
+        """The commit point: after this the message may be delivered, so it is never
+        sent again. False when the claim was lost (taken back as stale)."""
+        if not self._fenced(token).update(
+                status=self.SENDING, sending_at=timezone.now(), attempts=F("attempts") + 1):
+            return False
+        self.attempts += 1
+        return True
+
+    def mark_sent(self, token: str) -> None:
+        self._fenced(token, self.SENDING).update(status=self.SENT, sent_at=timezone.now(),
+                                                  last_error="")
+        Subscriber.objects.filter(pk=self.subscriber_id, hard_failures__gt=0).update(
+            hard_failures=0)
+
+    def mark_deferred(self, token: str, error: str, *, counted: bool) -> str:
+        """A temporary failure: try again later with backoff, or give up after
+        MAX_ATTEMPTS. `counted` is False when the attempt was not yet counted (it
+        failed before the commit point)."""
+        attempts = self.attempts + (0 if counted else 1)
+        rows = self._fenced(token, self.CLAIMED, self.SENDING)
+        if attempts >= MAX_ATTEMPTS:
+            rows.update(status=self.FAILED, attempts=attempts,
+                        last_error=f"gave up after {attempts} tries: {error}"[:500])
+            return self.FAILED
+        delay = settings.DIGEST_RETRY_DELAY * 2 ** (attempts - 1)
+        rows.update(status=self.PENDING, attempts=attempts, claim_token="",
+                    next_attempt_at=timezone.now() + timedelta(seconds=delay),
+                    last_error=error[:500])
+        return self.PENDING
+
+    def mark_failed(self, token: str, error: str, *, counted: bool) -> None:
+        """A permanent refusal (5xx): not retried, and one more hard failure for the
+        address."""
+        attempts = self.attempts + (0 if counted else 1)
+        if self._fenced(token, self.CLAIMED, self.SENDING).update(
+                status=self.FAILED, attempts=attempts, last_error=error[:500]):
+            Subscriber.objects.filter(pk=self.subscriber_id).update(
+                hard_failures=F("hard_failures") + 1)
+
+    def mark_unknown(self, token: str, error: str) -> None:
+        self._fenced(token, self.SENDING).update(status=self.UNKNOWN, last_error=error[:500])
+
+    def mark_skipped(self, token: str, reason: str) -> None:
+        self._fenced(token).update(status=self.SKIPPED, last_error=reason[:500])
+
+    def release(self, token: str) -> None:
+        """Give the row back untouched (the sender stops before trying it)."""
+        self._fenced(token).update(status=self.PENDING, claim_token="")

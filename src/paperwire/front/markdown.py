@@ -1,0 +1,48 @@
+"""A paper as Markdown (`/papers/<id>.md`).
+
+Titles, abstracts and names are untrusted: HTML's special characters become entities
+and square brackets are escaped, so a Markdown renderer shows them as text and never
+builds a tag or a link out of them.
+"""
+
+from __future__ import annotations
+
+from paperwire.papers.models import Paper
+
+_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "[": "\\[", "]": "\\]"})
+
+
+def md_text(text: str) -> str:
+    return text.translate(_ESCAPES)
+
+
+def md_url(url: str) -> str:
+    """An autolink; characters that could end it early are percent-encoded."""
+    return "<" + url.replace("<", "%3C").replace(">", "%3E").replace(" ", "%20") + ">"
+
+
+def paper_markdown(paper: Paper, page_url: str) -> str:
+    lines = [f"# {md_text(' '.join(paper.title.split()))}", ""]
+    facts = [("arXiv", md_url(paper.abs_url)), ("PDF", md_url(paper.pdf_url)),
+             ("Page", md_url(page_url))]
+    if paper.author_names:
+        facts.append(("Authors", md_text(", ".join(paper.author_names))))
+    if paper.organisation_id:
+        facts.append(("Organisation", md_text(paper.organisation.name)))
+    if paper.published_at:
+        facts.append(("Published", paper.published_at.date().isoformat()))
+    if paper.featured_on:
+        facts.append(("Featured", paper.featured_on.isoformat()))
+    if paper.category_list:
+        facts.append(("Categories", md_text(", ".join(paper.category_list))))
+    if paper.code_link:
+        facts.append(("Code", md_url(paper.code_link)))
+    if paper.project_link:
+        facts.append(("Project page", md_url(paper.project_link)))
+    facts.append(("Upvotes", str(paper.upvotes)))
+    lines += [f"- **{name}:** {value}" for name, value in facts]
+    lines += ["", "## Abstract", ""]
+    for paragraph in paper.abstract_paragraphs:
+        lines += [md_text(paragraph), ""]
+    lines += ["## BibTeX", "", "```bibtex", paper.bibtex().replace("```", "'''"), "```", ""]
+    return "\n".join(lines)

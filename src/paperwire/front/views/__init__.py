@@ -1,0 +1,1 @@
+"""The reading site's views, one module per kind of page."""

@@ -1,0 +1,82 @@
+"""Daily, weekly and monthly lists of featured papers, the home page and trending."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from paperwire.feeds.links import feed_links
+from paperwire.front.caching import cached_list
+from paperwire.front.forms import ListForm, PageForm
+from paperwire.front.views.common import PAGE_SIZE, bad_request, paginate
+from paperwire.lib.periods import Period
+from paperwire.papers.models import TRENDING_DAYS, Paper
+
+
+@cached_list
+def home(request: HttpRequest) -> HttpResponse:
+    """The latest featured day, or a welcome page on an empty instance."""
+    return _featured_list(request, home=True)
+
+
+@cached_list
+def papers(request: HttpRequest) -> HttpResponse:
+    """`/papers?date=…|week=…|month=…&sort=…&page=…`; no period means the latest day."""
+    return _featured_list(request, home=False)
+
+
+def _featured_list(request: HttpRequest, *, home: bool) -> HttpResponse:
+    form = ListForm(request.GET)
+    if not form.is_valid():
+        return bad_request(request, form)
+    period: Period | None = form.cleaned_data["period"]
+    sort: str = form.cleaned_data["sort"]
+    page: int = form.cleaned_data["page"]
+    if period is None:
+        latest = Paper.objects.latest_featured_day()
+        if latest is None:
+            return render(request, "front/welcome.html", {
+                "section": "daily", "searchable": Paper.objects.visible().exists()})
+        period = Period.day(latest)
+
+    rows = Paper.objects.featured_between(period.start, period.end).sorted_by(sort).cards()
+    papers, has_next = paginate(rows, page)
+    # Previous and next skip empty days (weeks, months): the nearest day with papers.
+    before = Paper.objects.featured_day_before(period.start)
+    after = Paper.objects.featured_day_after(period.end)
+    feed_params = {**period.query(), "sort": sort}
+    return render(request, "front/daily.html", {
+        "home": home,
+        "section": "daily",
+        "period": period,
+        "week": Period.containing("week", period.start),
+        "month": Period.containing("month", period.start),
+        "previous": Period.containing(period.kind, before) if before else None,
+        "next": Period.containing(period.kind, after) if after else None,
+        "sort": sort,
+        "sort_field": form["sort"],
+        "papers": papers,
+        "page": page,
+        "has_next": has_next,
+        "start": (page - 1) * PAGE_SIZE + 1,
+        "feeds": feed_links("daily", f"Daily Papers, {period.label}", feed_params),
+    })
+
+
+@cached_list
+def trending(request: HttpRequest) -> HttpResponse:
+    """Recent featured papers by upvotes decayed with age (Paper.objects.trending)."""
+    form = PageForm(request.GET)
+    if not form.is_valid():
+        return bad_request(request, form)
+    page = form.cleaned_data["page"] or 1
+    papers, has_next = paginate(Paper.objects.trending().cards(), page)
+    return render(request, "front/trending.html", {
+        "section": "trending",
+        "papers": papers,
+        "page": page,
+        "has_next": has_next,
+        "start": (page - 1) * PAGE_SIZE + 1,
+        "trending_days": TRENDING_DAYS,
+        "feeds": feed_links("trending", "Trending papers"),
+    })

@@ -1,0 +1,39 @@
+"""Stored sentence embeddings, one per paper and model."""
+
+from __future__ import annotations
+
+import numpy as np
+from django.db import models
+
+from paperwire.papers.models import Paper
+
+
+class PaperEmbeddingQuerySet(models.QuerySet):
+    def for_model(self, model_key: str) -> PaperEmbeddingQuerySet:
+        return self.filter(model=model_key)
+
+
+class PaperEmbedding(models.Model):
+    """A paper's title-and-abstract vector (float32, unit length).
+
+    `model` names the model and its settings; a vector made by another model (or
+    with another sequence length) counts as missing, so changing the model re-embeds.
+    `text_hash` says which text was embedded, so an edited abstract re-embeds too.
+    """
+
+    paper = models.OneToOneField(Paper, primary_key=True, on_delete=models.CASCADE,
+                                 related_name="embedding")
+    model = models.CharField(max_length=200, db_index=True)
+    dim = models.PositiveSmallIntegerField()
+    vector = models.BinaryField()
+    text_hash = models.CharField(max_length=40)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+
+    objects = PaperEmbeddingQuerySet.as_manager()
+
+    def __str__(self) -> str:
+        return f"{self.paper_id} ({self.model}, {self.dim})"
+
+    @property
+    def array(self) -> np.ndarray:
+        return np.frombuffer(bytes(self.vector), dtype=np.float32)

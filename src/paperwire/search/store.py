@@ -1,0 +1,59 @@
+"""Embedding papers into PaperEmbedding rows, for the ingest task and the backfill."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.utils import timezone
+
+from paperwire.papers.models import Paper
+from paperwire.search.embeddings import embed_texts, model_key, paper_text, text_hash
+from paperwire.search.models import PaperEmbedding
+
+
+def embed_papers(paper_ids: Iterable[int], *, batch_size: int | None = None,
+                 device: str | None = None, update_index: bool = True) -> int:
+    """Embed the given papers whose vector is missing, from another model or stale.
+
+    Returns how many were embedded.
+    """
+    paper_ids = list(paper_ids)
+    key = model_key()
+    done = dict(PaperEmbedding.objects.filter(paper_id__in=paper_ids, model=key)
+                .values_list("paper_id", "text_hash"))
+    todo: list[tuple[int, str, str]] = []
+    for pk, title, abstract in (Paper.objects.filter(pk__in=paper_ids)
+                                .values_list("pk", "title", "abstract")):
+        text = paper_text(title, abstract)
+        digest = text_hash(text)
+        if done.get(pk) != digest:
+            todo.append((pk, text, digest))
+    if not todo:
+        return 0
+    vectors = embed_texts([t[1] for t in todo], batch_size=batch_size, device=device)
+    now = timezone.now()
+    PaperEmbedding.objects.bulk_create(
+        [PaperEmbedding(paper_id=pk, model=key, dim=vectors.shape[1], vector=vec.tobytes(),
+                        text_hash=digest, updated_at=now)
+         for (pk, _, digest), vec in zip(todo, vectors, strict=True)],
+        update_conflicts=True, unique_fields=["paper"],
+        update_fields=["model", "dim", "vector", "text_hash", "updated_at"],
+    )
+    if update_index:
+        from paperwire.search.vectors import vector_index
+
+        index = vector_index()
+        index.update()
+        index.invalidate()
+    return len(todo)
+
+
+def papers_to_embed():
+    """Papers with no vector from the configured model, oldest first."""
+    return (Paper.objects.exclude(pk__in=PaperEmbedding.objects.for_model(model_key())
+                                  .values("paper_id"))
+            .order_by("pk"))
+
+
+def embedded_count() -> int:
+    return PaperEmbedding.objects.for_model(model_key()).count()

@@ -1,0 +1,74 @@
+"""Fixtures for the search and API tests: a small real subset, embedded once a session."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from django.utils import timezone
+
+SUBSET_OTHERS = 45  # papers besides the speculative-decoding ones
+
+
+def subset(shared_data: Path) -> list[dict]:
+    """Every paper mentioning speculative decoding, and the first others of the file."""
+    lines = (shared_data / "hf-daily-papers-2023-12_2024-04.jsonl").read_text().splitlines()
+    records = [json.loads(line) for line in lines if line.strip()]
+    about = [r for r in records if "speculative" in (r["title"] + r["abstract"]).lower()]
+    others = [r for r in records if r not in about][:SUBSET_OTHERS]
+    return about + others
+
+
+@pytest.fixture(scope="session")
+def embedded_subset(shared_data, django_db_blocker) -> tuple[list[dict], dict[str, np.ndarray]]:
+    """The subset's records and their vectors; the model loads once for the session."""
+    from paperwire.search.embeddings import embed_texts, paper_text
+
+    records = subset(shared_data)
+    vectors = embed_texts([paper_text(r["title"], r["abstract"]) for r in records])
+    return records, {r["id"]: v for r, v in zip(records, vectors, strict=True)}
+
+
+def load_papers(records: list[dict], vectors: dict[str, np.ndarray]) -> dict:
+    """Ingest the records as the jsonl source does, then store their vectors."""
+    from paperwire.ingest.jsonl import jsonl_record
+    from paperwire.papers.models import Paper
+    from paperwire.search.embeddings import model_key, paper_text, text_hash
+    from paperwire.search.models import PaperEmbedding
+    from paperwire.search.vectors import vector_index
+
+    Paper.objects.upsert_records([jsonl_record(r) for r in records])
+    papers = Paper.objects.in_bulk([r["id"] for r in records], field_name="arxiv_id")
+    now = timezone.now()
+    PaperEmbedding.objects.bulk_create([
+        PaperEmbedding(paper=papers[r["id"]], model=model_key(), dim=384,
+                       vector=vectors[r["id"]].tobytes(), updated_at=now,
+                       text_hash=text_hash(paper_text(r["title"], r["abstract"])))
+        for r in records
+    ])
+    vector_index().invalidate()
+    return papers
+
+
+@pytest.fixture
+def papers(db, embedded_subset) -> dict:
+    """The subset stored and embedded, by arXiv id."""
+    return load_papers(*embedded_subset)
+
+
+@pytest.fixture
+def committed_papers(transactional_db, embedded_subset) -> dict:
+    """As `papers`, committed, for tests with a live server or a subprocess."""
+    return load_papers(*embedded_subset)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_vector_index():
+    # The process keeps one index per model; a test's rows vanish with its transaction.
+    from paperwire.search.vectors import vector_index
+
+    vector_index().invalidate()
+    yield
+    vector_index().invalidate()

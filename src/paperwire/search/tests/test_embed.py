@@ -1,0 +1,58 @@
+import json
+
+import pytest
+from django.test import override_settings
+from django_tasks_db.models import DBTaskResult
+
+from paperwire.papers.models import Paper
+from paperwire.search.embeddings import model_key
+from paperwire.search.models import PaperEmbedding
+from paperwire.search.store import embed_papers, papers_to_embed
+from paperwire.search.tasks import embed_papers_task, enqueue_embedding
+from paperwire.search.testing import subset
+
+
+def test_it_embeds_only_papers_whose_vector_is_missing_or_stale(papers):
+    paper = papers["2402.13720"]
+    assert embed_papers([paper.pk]) == 0  # current already
+    paper.abstract += " Now with more drafting."
+    paper.save()
+    assert embed_papers_task.call([paper.pk]) == 1
+    row = PaperEmbedding.objects.get(paper=paper)
+    assert row.model == model_key() and row.dim == 384
+    assert abs(float((row.array ** 2).sum()) - 1.0) < 1e-4
+
+
+def test_it_embeds_everything_again_for_another_model(papers):
+    assert not papers_to_embed().exists()
+    with override_settings(EMBEDDING_MAX_TOKENS=128):
+        assert papers_to_embed().count() == len(papers)
+
+
+@pytest.mark.django_db
+def test_it_queues_each_ingested_batch():
+    enqueue_embedding([1, 2, 3])
+    result = DBTaskResult.objects.get()
+    assert result.args_kwargs["args"] == [[1, 2, 3]]
+    with override_settings(EMBED_ON_INGEST=False):
+        enqueue_embedding([4])
+    assert DBTaskResult.objects.count() == 1
+
+
+def test_the_cli_embeds_searches_and_counts(cli, shared_data, tmp_path):
+    records = subset(shared_data)[:12]
+    path = tmp_path / "papers.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in records))
+    cli("ingest", "jsonl", str(path), "--quiet", check=True)
+    assert Paper.objects.count() == 12
+
+    cli("embed", "--batch-size", "4", check=True)
+    assert PaperEmbedding.objects.count() == 12
+    stats = json.loads(cli("stats", "--json", check=True).stdout)
+    assert stats["embedded"] == 12
+
+    out = json.loads(cli("search", "speculative decoding", "--limit", "3", "--json",
+                         check=True).stdout)
+    assert len(out) == 3
+    assert out[0]["id"] in {r["id"] for r in records[:7]}
+    assert cli("search", "x", "--mode", "nonsense").returncode != 0

@@ -4,10 +4,8 @@ import json
 from datetime import UTC, date, datetime
 
 import pytest
-from huggingface_hub import HfApi
 from huggingface_hub.errors import HfHubHTTPError
 from huggingface_hub.hf_api import PaperInfo
-from huggingface_hub.utils import close_session
 
 from paperwire.papers.models import Organisation, Paper
 
@@ -190,15 +188,6 @@ def hub_papers(transactional_db) -> dict[str, Paper]:
         _paper("2401.10100", date(2024, 1, 17), title="Yesterday's paper", upvotes=1),
     ]
     return {p.arxiv_id: p for p in papers}
-
-
-@pytest.fixture
-def hub(live_server):
-    yield HfApi(endpoint=live_server.url, token=False)
-    # huggingface_hub keeps its HTTP connection alive, and with it the live server's
-    # request thread and that thread's database connection: close it, or PostgreSQL
-    # refuses to drop the test database at the end of the run.
-    close_session()
 
 
 def _check(info: PaperInfo, paper: Paper) -> None:

@@ -1,10 +1,8 @@
 import pytest
-from huggingface_hub import HfApi
 
 
-def test_huggingface_hub_reads_the_search(live_server, committed_papers):
-    results = list(HfApi(endpoint=live_server.url).list_papers(query="speculative decoding",
-                                                               limit=5))
+def test_huggingface_hub_reads_the_search(hub, committed_papers):
+    results = list(hub.list_papers(query="speculative decoding", limit=5))
     assert len(results) == 5
     first = results[0]
     paper = committed_papers[first.id]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
@@ -9,8 +10,19 @@ from paperwire.feeds.links import feed_links
 from paperwire.front.caching import cached_list
 from paperwire.front.forms import ListForm, PageForm
 from paperwire.front.views.common import PAGE_SIZE, bad_request, paginate
+from paperwire.ingest.models import IngestRun
 from paperwire.lib.periods import Period
 from paperwire.papers.models import TRENDING_DAYS, Paper
+
+
+def source_status() -> list[dict]:
+    """Each scheduled source with its latest run and next scheduled time."""
+    from paperwire.schedule.jobs import next_runs
+
+    latest = IngestRun.objects.latest_per_source()
+    nexts = dict(next_runs())
+    return [{"spec": spec, "run": latest.get(spec.partition(":")[0]),
+             "next": nexts.get(f"ingest {spec}")} for spec in settings.INGEST_SOURCES]
 
 
 @cached_list
@@ -36,7 +48,8 @@ def _featured_list(request: HttpRequest, *, home: bool) -> HttpResponse:
         latest = Paper.objects.latest_featured_day()
         if latest is None:
             return render(request, "front/welcome.html", {
-                "section": "daily", "searchable": Paper.objects.visible().exists()})
+                "section": "daily", "searchable": Paper.objects.visible().exists(),
+                "sources": source_status()})
         period = Period.day(latest)
 
     rows = Paper.objects.featured_between(period.start, period.end).sorted_by(sort).cards()

@@ -26,3 +26,17 @@ def test_it_runs_the_cli_against_the_test_database(cli):
     Paper.objects.create(arxiv_id="2401.00003", title="Seen from the CLI")
     result = cli("stats", "--json", check=True)
     assert '"papers": 1' in result.stdout
+
+
+@pytest.mark.django_db
+def test_it_shows_an_unreachable_source_on_the_welcome_page(client, settings):
+    from paperwire.ingest.models import IngestRun
+
+    settings.INGEST_SOURCES = ["daily"]
+    IngestRun.objects.create(source="daily", status=IngestRun.FAILED,
+                             error="connection failed: [Errno 111] Connection refused")
+    response = client.get("/")
+    assert b"could not be reached" in response.content
+    assert b"Connection refused" in response.content
+    assert b"tried again automatically" in response.content
+    assert b"next scheduled run" in response.content

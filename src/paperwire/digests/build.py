@@ -31,6 +31,7 @@ from urllib.parse import urlsplit
 import numpy as np
 from django.conf import settings
 from django.db import connection, models, transaction
+from django.db.models import Q
 from django.db.models.functions import Mod
 from django.utils import timezone
 
@@ -311,9 +312,11 @@ def build_digests(kind: str, today: date | None = None, *, dry_run: bool = False
                    .order_by("pk"))
     if shard is not None:
         subscribers = subscribers.alias(shard=Mod("pk", shard[1])).filter(shard=shard[0])
+    due = subscribers.filter(Q(last_covered_day=None) | Q(last_covered_day__lt=end),
+                             alerts=True)
     builder.prime_queries(SavedSearch.objects.filter(
-        confirmed_at__isnull=False, subscriber__in=subscribers.filter(alerts=True)
-    ).values_list("query", flat=True).distinct())
+        confirmed_at__isnull=False, subscriber__in=due).values_list("query", flat=True)
+        .distinct())
     last_pk = 0
     while True:
         batch = list(subscribers.filter(pk__gt=last_pk)[:batch_size])

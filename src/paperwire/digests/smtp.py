@@ -74,9 +74,6 @@ class HeldDataBackend(EmailBackend):
             self.connection = None
 
     def send_held(self, message: EmailMessage, commit: Callable[[], bool]) -> Outcome:
-        if self.connection is None:
-            self.open()
-        conn = self.connection
         encoding = message.encoding or "utf-8"
         sender = sanitize_address(message.from_email, encoding)
         recipients = [sanitize_address(a, encoding) for a in message.recipients()]
@@ -85,33 +82,22 @@ class HeldDataBackend(EmailBackend):
         data = _LEADING_DOT.sub(b"..", data)
         if not data.endswith(CRLF):
             data += CRLF
-        try:
-            conn.ehlo_or_helo_if_needed()
-            options = [f"size={len(data)}"] if conn.does_esmtp and conn.has_extn("size") else []
-            code, reply = conn.mail(sender, options)
-            if code != 250:
-                self._reset(conn)
-                if 400 <= code < 500:
-                    return Outcome("deferred", code, _reply(code, reply))
-                # The server refuses our sender: nothing will go; not this address's fault.
-                raise ServerUnavailable(f"sender refused: {_reply(code, reply)}")
-            for rcpt in recipients:
-                code, reply = conn.rcpt(rcpt)
-                if code not in (250, 251):
-                    self._reset(conn)
-                    kind = "deferred" if 400 <= code < 500 else "refused"
-                    return Outcome(kind, code, _reply(code, reply))
-            conn.putcmd("data")
-            code, reply = conn.getreply()
-            if code != 354:
-                self._reset(conn)
-                kind = "deferred" if 400 <= code < 500 else "refused"
-                return Outcome(kind, code, _reply(code, reply))
-            conn.send(data)
-        except (OSError, smtplib.SMTPServerDisconnected) as e:
-            # Before the final dot: the server holds no complete message.
-            self._drop()
-            return Outcome("deferred", None, f"connection lost before the end of data: {e}")
+        for attempt in (1, 2):
+            reused = self.connection is not None
+            if not reused:
+                self.open()
+            try:
+                refused = self._hand_over(sender, recipients, data)
+                break
+            except (OSError, smtplib.SMTPServerDisconnected) as e:
+                # Before the final dot: the server holds no complete message.
+                self._drop()
+                if reused and attempt == 1:
+                    continue  # the server had closed a connection kept open: a new one
+                return Outcome("deferred", None, f"connection lost before the end of data: {e}")
+        if refused is not None:
+            return refused
+        conn = self.connection
 
         # The commit point. Until the next line returns, dying loses nothing.
         try:
@@ -133,6 +119,34 @@ class HeldDataBackend(EmailBackend):
             return Outcome("sent", code, _reply(code, reply), committed=True)
         kind = "deferred" if 400 <= code < 500 else "refused"
         return Outcome(kind, code, _reply(code, reply), committed=True)
+
+    def _hand_over(self, sender: str, recipients: list[str], data: bytes) -> Outcome | None:
+        """Envelope, DATA and the whole message but its final dot. None when the server
+        took all of it; the Outcome when it refused something."""
+        conn = self.connection
+        conn.ehlo_or_helo_if_needed()
+        options = [f"size={len(data)}"] if conn.does_esmtp and conn.has_extn("size") else []
+        code, reply = conn.mail(sender, options)
+        if code != 250:
+            self._reset(conn)
+            if 400 <= code < 500:
+                return Outcome("deferred", code, _reply(code, reply))
+            # The server refuses our sender: nothing will go; not this address's fault.
+            raise ServerUnavailable(f"sender refused: {_reply(code, reply)}")
+        for rcpt in recipients:
+            code, reply = conn.rcpt(rcpt)
+            if code not in (250, 251):
+                self._reset(conn)
+                return Outcome("deferred" if 400 <= code < 500 else "refused", code,
+                               _reply(code, reply))
+        conn.putcmd("data")
+        code, reply = conn.getreply()
+        if code != 354:
+            self._reset(conn)
+            return Outcome("deferred" if 400 <= code < 500 else "refused", code,
+                           _reply(code, reply))
+        conn.send(data)
+        return None
 
     def _reset(self, conn: smtplib.SMTP) -> None:
         try:

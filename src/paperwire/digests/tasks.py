@@ -8,6 +8,7 @@ import logging
 from django_tasks import task
 
 log = logging.getLogger(__name__)
+SEND_SHARE = 2_000  # digests one task sends before handing the rest to the next
 
 
 @task()
@@ -28,10 +29,16 @@ def send_outbox() -> dict:
 
 
 def _send() -> dict:
+    from paperwire.digests.models import Delivery
     from paperwire.digests.outbox import send_due
 
-    report = send_due()
-    schedule_retries()
+    # A bounded share per task, then a fresh task for the rest: a worker told to stop
+    # (SIGTERM finishes the task in hand) stops within one share, not after the outbox.
+    report = send_due(limit=SEND_SHARE)
+    if report.handled >= SEND_SHARE and Delivery.objects.due().exists():
+        send_outbox.enqueue()
+    else:
+        schedule_retries()
     return {"sent": report.sent, "deferred": report.deferred, "failed": report.failed,
             "unknown": report.unknown, "skipped": report.skipped, "stopped": report.stopped}
 

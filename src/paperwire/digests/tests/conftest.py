@@ -123,6 +123,12 @@ def smtp(settings):
     finally:
         inbox.release.set()
         controller.stop()
+    # Whatever a test looked at, every mail paperwire sent has both parts, and both
+    # carry the message.
+    for message in inbox.messages:
+        text, html = parts(message)
+        assert text.strip() and "</html>" in html, f"{message['Subject']}: a part is empty"
+        assert "paperwire" in text and "paperwire" in html
 
 
 @pytest.fixture

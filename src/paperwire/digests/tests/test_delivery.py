@@ -197,3 +197,56 @@ def frozen_now():
     from django.utils import timezone
 
     return timezone.now()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_senders_claiming_at_the_same_moment_never_share_a_row():
+    import threading
+
+    from django.db import connection
+
+    make_paper("2410.00001", DAY)
+    for n in range(60):
+        make_subscriber(f"reader{n}@example.org")
+    build_digests("daily")
+    claimed: list[list[int]] = []
+    start = threading.Barrier(4)
+
+    def claimer(n: int) -> None:
+        try:
+            start.wait()
+            mine = []
+            while rows := Delivery.objects.claim(7, f"host:{n}")[1]:
+                mine += [row.pk for row in rows]
+            claimed.append(mine)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=claimer, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    every = [pk for mine in claimed for pk in mine]
+    assert len(every) == len(set(every)) == 60
+    assert sum(1 for mine in claimed if mine) >= 2  # they really ran side by side
+
+
+def test_a_connection_closed_between_two_digests_is_opened_again(smtp, outbox):
+    import socket
+
+    from paperwire.digests.emails import Renderer
+
+    outbox("alice@example.org", "bob@example.org")
+    token, rows = Delivery.objects.claim(10)
+    backend, renderer = HeldDataBackend(), Renderer()
+    try:
+        first = backend.send_held(renderer.message(rows[0]),
+                                  commit=lambda: rows[0].mark_sending(token))
+        backend.connection.sock.shutdown(socket.SHUT_RDWR)  # as an idle timeout would
+        second = backend.send_held(renderer.message(rows[1]),
+                                   commit=lambda: rows[1].mark_sending(token))
+    finally:
+        backend.close()
+    assert (first.kind, second.kind) == ("sent", "sent")
+    assert len(smtp.messages) == 2

@@ -62,6 +62,20 @@ def test_the_task_builds_sends_and_queues_a_retry(smtp, frozen):
     assert set(Delivery.objects.values_list("status", flat=True)) == {Delivery.SENT}
 
 
+@pytest.mark.django_db
+def test_a_task_sends_a_share_and_leaves_the_rest_to_the_next(smtp, frozen, monkeypatch):
+    monkeypatch.setattr("paperwire.digests.tasks.SEND_SHARE", 2)
+    make_paper("2410.00001", DAY)
+    for n in range(3):
+        make_subscriber(f"reader{n}@example.org")
+
+    assert send_digests.call("daily")["sent"] == 2
+    follow_up = DBTaskResult.objects.get(task_path=send_outbox.module_path)
+    assert follow_up.run_after <= timezone.now() or follow_up.run_after.year == 9999
+    assert send_outbox.call()["sent"] == 1
+    assert len(smtp.messages) == 3
+
+
 @pytest.mark.timeout(300)
 def test_worker_once_sends_the_due_digests(cli, smtp):
     cli.env.update({"PAPERWIRE_SMTP_HOST": "127.0.0.1", "PAPERWIRE_SMTP_PORT": str(smtp.port),

@@ -126,8 +126,9 @@ SETTINGS: list[Setting] = [
             "more digests."),
     Setting("PAPERWIRE_TRUST_X_FORWARDED_FOR", "false",
             "Behind a reverse proxy, take the client address for rate limits from the "
-            "last `X-Forwarded-For` entry (`true` or `false`). Leave false when clients "
-            "reach paperwire directly: they could forge the header."),
+            "last `X-Forwarded-For` entry, and HTTPS from `X-Forwarded-Proto: https` "
+            "(`true` or `false`). Leave false when clients reach paperwire directly: "
+            "they could forge the headers."),
     Setting("PAPERWIRE_LOG_LEVEL", "INFO", "Log level (DEBUG, INFO, WARNING, ERROR)."),
     Setting("PAPERWIRE_LOG_FORMAT", "text",
             "`text` for people, `json` for one structured JSON object per line."),
@@ -252,6 +253,9 @@ def sqlite_database(path: Path, busy_timeout: int) -> dict[str, object]:
             "init_command": (
                 "PRAGMA journal_mode=WAL;"
                 "PRAGMA synchronous=NORMAL;"
+                # 64 MiB of page cache (the default is 2 MiB): indexes of a large
+                # corpus stay in memory; pages are only taken as they are used.
+                "PRAGMA cache_size=-65536;"
                 f"PRAGMA busy_timeout={busy_timeout * 1000};"
                 "PRAGMA foreign_keys=ON;"
             ),

@@ -141,6 +141,9 @@ SUBMISSION_WINDOW_DAYS = env_int("PAPERWIRE_SUBMISSION_WINDOW_DAYS")
 DEFAULT_FROM_EMAIL = env_str("PAPERWIRE_MAIL_FROM")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 TRUST_X_FORWARDED_FOR = env_bool("PAPERWIRE_TRUST_X_FORWARDED_FOR")
+if TRUST_X_FORWARDED_FOR:
+    # The same proxy says whether the client came over HTTPS (secure cookies, redirects).
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # Outgoing mail: Django's SMTP backend, configured here for every message paperwire sends.
 EMAIL_HOST = env_str("PAPERWIRE_SMTP_HOST")

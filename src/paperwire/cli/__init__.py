@@ -146,6 +146,7 @@ def papers_show(paper_id: str, as_json: bool = typer.Option(False, "--json")) ->
 
 def _register() -> None:
     from paperwire.cli import (  # noqa: F401  (they add commands)
+        backup,
         bench,
         digest,
         ingest,

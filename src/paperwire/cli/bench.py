@@ -19,3 +19,18 @@ def bench_ingest(
     from paperwire.benchmarks.ingest import run
 
     run(records=records, runs=runs)
+
+
+@bench_app.command("soak")
+def bench_soak(
+    minutes: float = typer.Option(10, help="How long the load runs."),
+    database_url: str = typer.Option(
+        "", "--database-url", help="An empty scratch PostgreSQL database "
+        "(postgresql://…); default: SQLite in a new data dir."),
+    threads: int = typer.Option(8, help="Client threads, each also a writer (upvotes)."),
+) -> None:
+    """Mixed browsing, search and upvotes against `paperwire serve`: no 5xx, no
+    "database is locked", memory flat."""
+    from paperwire.benchmarks.soak import run
+
+    run(minutes=minutes, database_url=database_url, threads=threads)

@@ -15,11 +15,11 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from paperwire.ingest.models import IngestRun
-from paperwire.papers.models import Paper
+from paperwire.papers.models import Paper, pks_by_arxiv_id
 from paperwire.papers.records import PaperRecord
 from paperwire.search.lexical import index_pending
 
@@ -79,6 +79,18 @@ class RunResult:
         return r.stored > 0 or (r.skipped == 0 and not r.error)
 
 
+def _fewer_checkpoints() -> None:
+    """Let this connection's WAL grow to ~40 MB between checkpoints (default ~4 MB).
+
+    A batch touches index pages all over the file; checkpointing every 1,000 pages
+    copied the same pages back again and again (39 ms a commit at 200k papers). Other
+    connections keep the default, and the WAL is still checkpointed and reset.
+    """
+    if connection.vendor == "sqlite":
+        with connection.cursor() as c:
+            c.execute("PRAGMA wal_autocheckpoint=10000")
+
+
 def run_ingest(
     source: Source,
     *,
@@ -97,6 +109,7 @@ def run_ingest(
     else:
         run = IngestRun.objects.create(source=source.name, params=params)
 
+    _fewer_checkpoints()
     pending: list[PaperRecord] = []
     cursor = run.cursor
     done = total = None
@@ -115,8 +128,7 @@ def run_ingest(
             run.heartbeat_at = timezone.now()
             run.save()
         if after_batch is not None and pending:
-            after_batch(list(Paper.objects.filter(
-                arxiv_id__in={r.arxiv_id for r in pending}).values_list("pk", flat=True)))
+            after_batch(list(pks_by_arxiv_id({r.arxiv_id for r in pending}).values()))
         pending.clear()
         if progress is not None:
             progress.update(run, done, total)

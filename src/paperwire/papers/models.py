@@ -241,8 +241,11 @@ class PaperQuerySet(models.QuerySet):
             return self._upsert(records)
 
     def _upsert(self, records: list[PaperRecord]) -> UpsertCounts:
-        ids = {r.arxiv_id for r in records}
-        papers = {p.arxiv_id: p for p in self.model.objects.filter(arxiv_id__in=ids)}
+        # Which ids exist, in plain SQL (the ORM spends ~5 ms compiling an IN of 1,000
+        # parameters); only the existing papers are then loaded as objects.
+        stored = pks_by_arxiv_id({r.arxiv_id for r in records})
+        papers = ({p.arxiv_id: p for p in self.model.objects.filter(pk__in=stored.values())}
+                  if stored else {})
         org_ids = Organisation.ids_for_names(r.organisation for r in records if r.organisation)
 
         # Each id ends up "new", "updated" or "unchanged"; an id repeated in the batch
@@ -252,7 +255,7 @@ class PaperQuerySet(models.QuerySet):
         for record in records:
             paper = papers.get(record.arxiv_id)
             if paper is None:
-                paper = papers[record.arxiv_id] = Paper(arxiv_id=record.arxiv_id)
+                paper = papers[record.arxiv_id] = _blank_paper(record.arxiv_id)
                 outcome[record.arxiv_id] = "new"
             fields_changed, authors_differ = paper.apply(record, org_ids)
             if authors_differ or outcome.get(record.arxiv_id) == "new":
@@ -336,6 +339,10 @@ def _insert_papers(papers: list[Paper]) -> None:
     # Only dates and JSON need converting; the rest goes to the driver as it is.
     conversions = [(i, convert) for i, f in enumerate(fields)
                    if (convert := _db_converter(f)) is not None]
+    # created_at and modified_at are the same instant for the whole batch: convert once.
+    now_db = connection.ops.adapt_datetimefield_value(now)
+    conversions = [(i, (lambda _: now_db) if fields[i].attname in ("created_at", "modified_at")
+                    else convert) for i, convert in conversions]
     rows = []
     for paper in papers:
         row = list(read_row(paper))
@@ -346,11 +353,38 @@ def _insert_papers(papers: list[Paper]) -> None:
     placeholders = ", ".join(["%s"] * len(fields))
     _executemany(f"INSERT INTO {Paper._meta.db_table} ({columns}) VALUES ({placeholders})",
                  rows)
-    ids = dict(Paper.objects.filter(arxiv_id__in=[p.arxiv_id for p in papers])
-               .values_list("arxiv_id", "pk"))
+    ids = pks_by_arxiv_id([p.arxiv_id for p in papers])
     for paper in papers:
         paper.pk = ids[paper.arxiv_id]
         paper._state.adding = False
+
+
+def _blank_paper(arxiv_id: str) -> Paper:
+    """A new unsaved Paper with default values.
+
+    Positional construction is Django's fast path (3 µs against 8 µs with keywords,
+    which looks up every field's default by name): 2% of a snapshot ingest. Callable
+    defaults (the author list) are called for each paper, so none is shared.
+    """
+    values = list(_BLANK_VALUES)
+    for position, field in _CALLABLE_DEFAULTS:
+        values[position] = field.get_default()
+    values[_ARXIV_ID_POSITION] = arxiv_id
+    return Paper(*values)
+
+
+def pks_by_arxiv_id(arxiv_ids: Iterable[str]) -> dict[str, int]:
+    """Primary keys of the stored papers among these arXiv ids."""
+    ordered = list(arxiv_ids)
+    found: dict[str, int] = {}
+    with connection.cursor() as cursor:
+        for start in range(0, len(ordered), NAME_LOOKUP_CHUNK):
+            chunk = ordered[start:start + NAME_LOOKUP_CHUNK]
+            marks = ", ".join(["%s"] * len(chunk))
+            cursor.execute(f"SELECT arxiv_id, id FROM {Paper._meta.db_table} "
+                           f"WHERE arxiv_id IN ({marks})", chunk)
+            found.update(cursor.fetchall())
+    return found
 
 
 def _db_converter(field: models.Field) -> Callable[[object], object] | None:
@@ -556,3 +590,10 @@ class PaperAuthor(models.Model):
 
     def __str__(self) -> str:
         return f"author {self.position + 1} of paper {self.paper_id}"
+
+
+_ARXIV_ID_POSITION = [f.attname for f in Paper._meta.concrete_fields].index("arxiv_id")
+_BLANK_VALUES = [None if f.primary_key else f.get_default()
+                 for f in Paper._meta.concrete_fields]
+_CALLABLE_DEFAULTS = [(i, f) for i, f in enumerate(Paper._meta.concrete_fields)
+                      if callable(f.default)]

@@ -1,8 +1,10 @@
 """The one search function the site, the API and the CLI call.
 
 `search()` runs the lexical retriever (FTS5 / tsvector) and the semantic retriever
-(sentence vectors) with the filters applied inside each, fuses their rankings by
-weighted reciprocal-rank fusion, then sorts, pages and builds snippets.
+(sentence vectors) with the filters applied inside each, fuses them (by default a convex
+combination of min-max normalised scores, which beat reciprocal-rank fusion on the
+judged query set; `PAPERWIRE_SEARCH_FUSION=rrf` selects RRF), then sorts, pages and
+builds snippets.
 """
 
 from __future__ import annotations

@@ -152,3 +152,10 @@ def test_its_queries_do_not_grow_with_the_results(client, django_assert_max_num_
     with django_assert_max_num_queries(8):
         html = client.get("/search?q=retrieval").content.decode()
     assert html.count('class="card"') == 20
+
+
+def test_it_keeps_results_out_of_shared_caches(client):
+    _paper("2401.00001", "Speculative Decoding for Fast Inference")
+    response = client.get("/search?q=speculative")
+    assert "private" in response["Cache-Control"]
+    assert "no-cache" in response["Cache-Control"]

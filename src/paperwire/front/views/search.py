@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.views.decorators.cache import cache_control
 
 from paperwire.feeds.links import feed_links
 from paperwire.front.forms import SearchForm
@@ -12,6 +13,10 @@ from paperwire.search.query import search
 PER_PAGE = 20
 
 
+# Results depend on the vector index as well as the database, and the page carries a
+# per-render CSRF token (the subscribe form), so it is never stored by shared caches and
+# has no ETag: a content hash would never match.
+@cache_control(private=True, no_cache=True)
 def search_page(request: HttpRequest) -> HttpResponse:
     form = SearchForm(request.GET)
     context: dict = {"form": form, "results": None}

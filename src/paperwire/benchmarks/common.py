@@ -67,3 +67,22 @@ class RssSampler:
 
 def mib(n: int) -> str:
     return f"{n / 1024 / 1024:.0f} MiB"
+
+
+def write_json(path: str | Path | None, bench: str, document: dict) -> None:
+    """Write a bench's results as JSON (for `paperwire bench all`), when a path is given.
+
+    Every document has `bench`, `schema` (bumped when a key changes meaning), `params`
+    (what it ran with) and its figures as plain numbers, units in the key names
+    (`_per_s`, `_ms`, `_s`, `_bytes`). Written to a temporary name and renamed, so a
+    reader never sees half a file.
+    """
+    if not path:
+        return
+    import json
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(path.name + ".partial")
+    partial.write_text(json.dumps({"bench": bench, "schema": 1, **document}, indent=2) + "\n")
+    partial.replace(path)

@@ -13,7 +13,16 @@ id is i modulo workers, build the day's daily and weekly digests into the outbox
 same build_digests the worker runs) and then render every digest they built to the
 bytes an SMTP server would receive (MIME, both parts, headers). SMTP itself is left
 out. The figure is the wall time from starting the processes to the last one ending,
-Python and Django start-up and loading the embedding model included.
+Python and Django start-up and loading the embedding model included. The database is
+put back as setup left it before each of `runs` runs (default 3); medians are reported.
+
+Baseline, in the same run: every `stride`-th subscriber (about `baseline` of them,
+default 1,000), built and rendered twice from the same starting database, in one
+process each with the model loaded beforehand: the real way (`shard`: build_digests,
+which does shared work once per run, then one Renderer for all), and the naive way
+(`naive_shard`: per subscriber, its own queries, a fresh Builder, the row written with
+`Delivery.objects.create` and `save()`, a fresh Renderer), as a preview is built. Both
+must produce the same number of digests; the ratio is of their times on that sample.
 """
 
 from __future__ import annotations
@@ -33,7 +42,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from paperwire.benchmarks.common import shared_data_dir
+from paperwire.benchmarks.common import median, shared_data_dir, write_json
 
 console = Console()
 TODAY = date(2024, 4, 12)  # a Friday, the day after the last generated featured day
@@ -185,6 +194,76 @@ def _shard_ids(index: int, count: int):
             .values("pk"))
 
 
+def naive_shard(index: int, count: int) -> dict:
+    """The same digests as `shard`, built one subscriber at a time, nothing shared."""
+    from django.db import transaction
+
+    from paperwire.digests.build import (
+        Builder,
+        _votes_by_user,
+        end_day,
+        message_id,
+        period_key,
+        window_for,
+    )
+    from paperwire.digests.emails import Renderer
+    from paperwire.digests.models import Delivery, Subscriber
+
+    started = time.perf_counter()
+    considered = digests = empty = rendered = size = 0
+    build_seconds = render_seconds = 0.0
+    for kind in ("daily", "weekly"):
+        period = period_key(kind, TODAY)
+        end = end_day(TODAY)
+        subscribers = (Subscriber.objects.active().filter(frequency=kind,
+                                                          pk__in=_shard_ids(index, count))
+                       .exclude(pk__in=Delivery.objects.filter(period=period)
+                                .values("subscriber_id")).order_by("pk"))
+        for subscriber in subscribers:
+            t0 = time.perf_counter()
+            considered += 1
+            window = window_for(subscriber.last_covered_day, end)
+            if window is None:
+                continue
+            searches = (list(subscriber.searches.filter(confirmed_at__isnull=False))
+                        if subscriber.alerts else [])
+            votes = (_votes_by_user([subscriber.user_id]).get(subscriber.user_id, [])
+                     if subscriber.user_id and subscriber.picks else [])
+            content = Builder().contents(subscriber, window, searches, votes)
+            delivery = None
+            with transaction.atomic():
+                if content is None:
+                    empty += 1
+                else:
+                    delivery = Delivery.objects.create(
+                        subscriber=subscriber, period=period, first_day=window.first,
+                        last_day=window.last, content=content,
+                        message_id=message_id(period, subscriber.pk))
+                    digests += 1
+                subscriber.last_covered_day = end
+                subscriber.save(update_fields=["last_covered_day"])
+            t1 = time.perf_counter()
+            build_seconds += t1 - t0
+            if delivery is not None:
+                message = Renderer().message(delivery)
+                if message is not None:
+                    size += len(message.message().as_bytes(linesep="\r\n"))
+                    rendered += 1
+                render_seconds += time.perf_counter() - t1
+    return {"build_seconds": build_seconds, "render_seconds": render_seconds,
+            "seconds": time.perf_counter() - started, "considered": considered,
+            "digests": digests, "empty": empty, "rendered": rendered, "bytes": size}
+
+
+def warm() -> None:
+    """Load the model and the templates, so a timed sample measures only digests."""
+    from paperwire.digests.emails import Renderer
+    from paperwire.search.embeddings import embed_query
+
+    embed_query("warm up")
+    Renderer()
+
+
 # -- the command -------------------------------------------------------------------------
 
 def _child(args: list[str], env: dict) -> subprocess.Popen:
@@ -199,7 +278,35 @@ def _result(process: subprocess.Popen) -> dict:
     return json.loads(out.strip().splitlines()[-1])
 
 
-def run(*, subscribers: int, workers: int) -> None:
+def _copy_database(source: Path, target: Path) -> None:
+    """SQLite's online backup: `target` becomes a copy of `source`, WAL and all."""
+    import sqlite3
+    from contextlib import closing
+
+    with closing(sqlite3.connect(source)) as src, closing(sqlite3.connect(target)) as dst:
+        src.backup(dst)
+
+
+def _timed_run(workers: int, env: dict) -> dict:
+    started = time.perf_counter()
+    shards = [_child(["shard", str(i), str(workers)], env) for i in range(workers)]
+    results = [_result(p) for p in shards]
+    wall = time.perf_counter() - started
+    digests = sum(r["digests"] for r in results)
+    return {"wall_s": wall, "digests_per_s": digests / wall, "digests": digests,
+            "considered": sum(r["considered"] for r in results),
+            "empty": sum(r["empty"] for r in results),
+            "rendered": sum(r["rendered"] for r in results),
+            "bytes": sum(r["bytes"] for r in results),
+            # The slowest process's time in each step.
+            "build_s": max(r["build_seconds"] for r in results),
+            "render_s": max(r["render_seconds"] for r in results),
+            "mime_s": max(r["mime_seconds"] for r in results)}
+
+
+def run(*, subscribers: int, workers: int, runs: int = 3, baseline: int = 1_000,
+        json_path: str | None = None) -> None:
+    stride = max(1, subscribers // max(1, baseline))
     with tempfile.TemporaryDirectory(prefix="paperwire-bench-digests-") as tmp:
         env = {**os.environ, "PAPERWIRE_DATA_DIR": str(Path(tmp) / "data"),
                "PAPERWIRE_LOG_LEVEL": "WARNING"}
@@ -212,32 +319,74 @@ def run(*, subscribers: int, workers: int) -> None:
                       f"{made['users']:,} accounts with {made['votes']:,} upvotes, "
                       f"{made['searches']:,} saved searches ({made['distinct_queries']} "
                       f"distinct) in {made['seconds']:.0f} s")
-        started = time.perf_counter()
+        database = Path(tmp) / "data" / "paperwire.sqlite3"
+        pristine = Path(tmp) / "after-setup.sqlite3"
+        _copy_database(database, pristine)
         # One compute thread per process: `workers` processes share the cores.
         timed_env = {**env, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
-        shards = [_child(["shard", str(i), str(workers)], timed_env) for i in range(workers)]
-        results = [_result(p) for p in shards]
-        wall = time.perf_counter() - started
+        results, samples = [], []
+        for n in range(runs):
+            _copy_database(pristine, database)
+            result = _timed_run(workers, timed_env)
+            results.append(result)
+            sample = {}
+            for way in ("tuned", "naive"):
+                _copy_database(pristine, database)
+                sample[way] = _result(_child([way, "0", str(stride)], timed_env))
+            samples.append(sample)
+            console.print(
+                f"run {n + 1}: {result['digests']:,} digests in {result['wall_s']:.1f} s; "
+                f"sample of every {stride} subscriber(s): {sample['tuned']['digests']:,} "
+                f"digests in {sample['tuned']['seconds']:.1f} s, naive "
+                f"{sample['naive']['digests']:,} in {sample['naive']['seconds']:.1f} s")
 
-    digests = sum(r["digests"] for r in results)
+    med = {key: median([r[key] for r in results]) for key in results[0]}
+    tuned_s = median([s["tuned"]["seconds"] for s in samples])
+    naive_s = median([s["naive"]["seconds"] for s in samples])
+    sample_digests = samples[0]["tuned"]["digests"]
+    match = all(s["tuned"]["digests"] == s["naive"]["digests"] for s in samples)
     table = Table(title=f"paperwire bench digests: {subscribers:,} subscribers, "
-                        f"{workers} processes, SQLite, SMTP excluded")
+                        f"{workers} processes, SQLite, SMTP excluded, median of {runs}")
     table.add_column("measure")
     table.add_column("value", justify="right")
-    table.add_row("subscribers considered", f"{sum(r['considered'] for r in results):,}")
-    table.add_row("digests built (outbox rows)", f"{digests:,}")
-    table.add_row("nothing to send (not built)", f"{sum(r['empty'] for r in results):,}")
-    table.add_row("digests rendered (MIME bytes)", f"{sum(r['rendered'] for r in results):,}")
+    table.add_row("subscribers considered", f"{med['considered']:,.0f}")
+    table.add_row("digests built (outbox rows)", f"{med['digests']:,.0f}")
+    table.add_row("nothing to send (not built)", f"{med['empty']:,.0f}")
+    table.add_row("digests rendered (MIME bytes)", f"{med['rendered']:,.0f}")
     table.add_row("average message size",
-                  f"{sum(r['bytes'] for r in results) / max(1, digests) / 1024:.1f} KiB")
-    for name, key in (("1. build: choose contents, write outbox rows", "build_seconds"),
-                      ("2. render: subject, text and HTML parts", "render_seconds"),
-                      ("3. encode: MIME message bytes", "mime_seconds")):
-        table.add_row(f"{name} (slowest process)",
-                      f"{max(r[key] for r in results):.1f} s")
-    table.add_row("wall time, start-up included", f"{wall:.1f} s")
-    table.add_row("rate", f"{digests / wall:,.0f} digests/s")
+                  f"{med['bytes'] / max(1, med['digests']) / 1024:.1f} KiB")
+    for name, key in (("1. build: choose contents, write outbox rows", "build_s"),
+                      ("2. render: subject, text and HTML parts", "render_s"),
+                      ("3. encode: MIME message bytes", "mime_s")):
+        table.add_row(f"{name} (slowest process)", f"{med[key]:.1f} s")
+    table.add_row("wall time, start-up included", f"{med['wall_s']:.1f} s")
+    table.add_row("rate", f"{med['digests_per_s']:,.0f} digests/s")
+    table.add_row(f"sample ({sample_digests:,} digests): build_digests + one Renderer",
+                  f"{tuned_s:.1f} s")
+    table.add_row("sample, naive: per subscriber through the ORM", f"{naive_s:.1f} s")
+    table.add_row("ratio", f"{naive_s / tuned_s:.1f}×")
     console.print(table)
+    if not match:
+        console.print("[red]the naive and the real build made different numbers of "
+                      "digests: the comparison is not of the same work[/red]")
+    write_json(json_path, "digests", {
+        "params": {"subscribers": subscribers, "workers": workers, "runs": runs,
+                   "baseline_stride": stride},
+        "setup": made,
+        "runs": results,
+        "median": med,
+        "baseline": {
+            "name": "per subscriber through the ORM, nothing shared",
+            "stride": stride,
+            "subscribers": samples[0]["tuned"]["considered"],
+            "digests": sample_digests, "digests_match": match,
+            "runs": samples,
+            "tuned_s": tuned_s, "naive_s": naive_s,
+            "tuned_digests_per_s": sample_digests / tuned_s,
+            "naive_digests_per_s": samples[0]["naive"]["digests"] / naive_s,
+            "ratio": naive_s / tuned_s,
+        },
+    })
 
 
 def main() -> None:
@@ -249,6 +398,12 @@ def main() -> None:
         result = setup(int(args[0]))
     elif command == "shard":
         result = shard(int(args[0]), int(args[1]))
+    elif command == "tuned":
+        warm()
+        result = shard(int(args[0]), int(args[1]))
+    elif command == "naive":
+        warm()
+        result = naive_shard(int(args[0]), int(args[1]))
     else:
         raise SystemExit(f"unknown step {command!r}")
     print(json.dumps(result))

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
+from paperwire.benchmarks.common import write_json
 from paperwire.benchmarks.fresh import (
     cached_embeddings,
     in_child,
@@ -45,8 +46,11 @@ def _timed(fn, items, warmup: int = 5) -> list[float]:
     return times
 
 
-def _line(name: str, times: list[float]) -> None:
-    print(f"  {name:34} p50 {_pct(times, 50):7.1f} ms   p95 {_pct(times, 95):7.1f} ms")
+def _line(name: str, times: list[float]) -> dict[str, float]:
+    """Print one latency line; returns its figures for the JSON report."""
+    p50, p95 = _pct(times, 50), _pct(times, 95)
+    print(f"  {name:34} p50 {p50:7.1f} ms   p95 {p95:7.1f} ms")
+    return {"p50_ms": round(p50, 3), "p95_ms": round(p95, 3)}
 
 
 def _queries(records: list[dict], n: int) -> list[str]:
@@ -63,8 +67,11 @@ def _queries(records: list[dict], n: int) -> list[str]:
 
 # -- 2. embedding throughput -----------------------------------------------------------
 
-def bench_embedding(records: list[dict], sample: int) -> None:
+def bench_embedding(records: list[dict], sample: int, repeats: int = 3) -> list[dict]:
+    import copy
+
     import torch
+    from django.conf import settings
     from django.test import override_settings
 
     from paperwire.benchmarks.search_quality import evaluate, load_queries, ranker_for
@@ -77,36 +84,51 @@ def bench_embedding(records: list[dict], sample: int) -> None:
     print(f"document embedding on the CPU ({torch.get_num_threads()} threads), "
           f"{len(sample_texts)} abstracts:")
 
-    def rate(max_tokens: int, batch: int, quantise: bool) -> tuple[float, np.ndarray]:
-        with override_settings(EMBEDDING_MAX_TOKENS=max_tokens):
+    def rate(max_tokens: int, batch: int, dtype: str, quantise: bool) -> tuple[float, np.ndarray]:
+        with override_settings(EMBEDDING_MAX_TOKENS=max_tokens, EMBEDDING_PRECISION=dtype):
             model = embeddings.get_model("cpu")
             if quantise:
                 model = torch.ao.quantization.quantize_dynamic(
-                    model, {torch.nn.Linear}, dtype=torch.qint8)
+                    copy.deepcopy(model), {torch.nn.Linear}, dtype=torch.qint8)
             with torch.inference_mode():
                 model.encode(sample_texts[:16], batch_size=batch)
-                start = time.perf_counter()
-                model.encode(sample_texts, batch_size=batch, normalize_embeddings=True)
-                elapsed = time.perf_counter() - start
-                vectors = model.encode(texts, batch_size=batch, normalize_embeddings=True,
-                                       convert_to_numpy=True)
-        return len(sample_texts) / elapsed, vectors.astype(np.float32)
+                elapsed = []
+                for _ in range(repeats):
+                    start = time.perf_counter()
+                    model.encode(sample_texts, batch_size=batch, normalize_embeddings=True)
+                    elapsed.append(time.perf_counter() - start)
+                vectors = model.encode(texts, batch_size=batch, convert_to_tensor=True)
+                vectors = torch.nn.functional.normalize(vectors.float(), dim=1)
+        return len(sample_texts) / statistics.median(elapsed), vectors.cpu().numpy()
 
-    configs = [("plain (256 tokens, batch 32)", 256, 32, False),
-               ("tuned: 128 tokens, batch 64", 128, 64, False),
-               ("tuned + int8 dynamic quantisation", 128, 64, True)]
+    tuned = embeddings.precision("cpu")
+    configs = [("plain: float32, 256 tokens, batch 32", 256, 32, "float32", False),
+               ("bfloat16, 256 tokens, batch 32", 256, 32, "bfloat16", False),
+               (f"tuned (the default): {tuned}, {settings.EMBEDDING_MAX_TOKENS} tokens, "
+                f"batch {settings.EMBEDDING_BATCH}", settings.EMBEDDING_MAX_TOKENS,
+                settings.EMBEDDING_BATCH, tuned, False),
+               ("bfloat16, 192 tokens, batch 32", 192, 32, "bfloat16", False),
+               ("int8 dynamic quantisation, 256 tokens", 256, 32, "float32", True)]
     results = []
-    for name, tokens, batch, quantise in configs:
-        per_s, vectors = rate(tokens, batch, quantise)
+    for name, tokens, batch, dtype, quantise in configs:
+        per_s, vectors = rate(tokens, batch, dtype, quantise)
         _swap_vectors(records, vectors)
         sem = evaluate(queries, ranker_for("semantic"))["all"]["ndcg@10"]
         hyb = evaluate(queries, ranker_for("hybrid"))["all"]["ndcg@10"]
         results.append((name, per_s, sem, hyb))
+        print(f"  {name:48} {per_s:7.1f} abstracts/s  nDCG@10 semantic {sem:.3f} "
+              f"hybrid {hyb:.3f}", flush=True)
     base = results[0]
+    rows = []
+    print("against the plain configuration:")
     for name, per_s, sem, hyb in results:
-        print(f"  {name:34} {per_s:7.1f} abstracts/s  x{per_s / base[1]:4.2f}   "
-              f"nDCG@10 semantic {sem:.3f} ({(sem - base[2]) * 100:+.1f} pt)  "
-              f"hybrid {hyb:.3f} ({(hyb - base[3]) * 100:+.1f} pt)")
+        print(f"  {name:48} x{per_s / base[1]:4.2f}   "
+              f"nDCG@10 semantic {(sem - base[2]) * 100:+.1f} pt, "
+              f"hybrid {(hyb - base[3]) * 100:+.1f} pt")
+        rows.append({"name": name, "per_s": round(per_s, 1), "ratio": round(per_s / base[1], 3),
+                     "ndcg_semantic": round(sem, 4), "ndcg_hybrid": round(hyb, 4),
+                     "ndcg_delta_pt": round((sem - base[2]) * 100, 2)})
+    return rows
 
 
 def _swap_vectors(records: list[dict], vectors: np.ndarray) -> None:
@@ -177,7 +199,7 @@ def grow_corpus(records: list[dict], vectors: np.ndarray, total: int) -> None:
           f"({n / elapsed:.0f} papers/s)")
 
 
-def bench_latency(records: list[dict], n_queries: int) -> None:
+def bench_latency(records: list[dict], n_queries: int) -> dict:
     from paperwire.papers.models import Paper
     from paperwire.search.embeddings import embed_query
     from paperwire.search.query import search
@@ -191,17 +213,20 @@ def bench_latency(records: list[dict], n_queries: int) -> None:
     queries = _queries(records, n_queries)
     print(f"latency over {len(queries)} queries at {Paper.objects.count()} papers "
           "(10 results, snippets, query embedding included):")
-    _line("query embedding alone", _timed(embed_query, queries))
+    modes = {"query_embedding": _line("query embedding alone", _timed(embed_query, queries))}
     for mode in ("lexical", "semantic", "hybrid"):
-        _line(f"{mode} search()", _timed(lambda q, m=mode: search(q, per_page=10, mode=m),
-                                          queries))
+        modes[mode] = _line(f"{mode} search()",
+                            _timed(lambda q, m=mode: search(q, per_page=10, mode=m), queries))
+    return {"papers": Paper.objects.count(), "queries": len(queries),
+            "ann": index.uses_ann, "modes": modes}
 
 
 # -- 5. one million vectors ------------------------------------------------------------
 
-def bench_ann(records: list[dict], vectors: np.ndarray, total: int, n_queries: int) -> None:
+def bench_ann(records: list[dict], vectors: np.ndarray, total: int, n_queries: int) -> dict:
     import os
 
+    from django.conf import settings
     from usearch.index import Index
 
     from paperwire.papers.models import Paper
@@ -247,40 +272,50 @@ def bench_ann(records: list[dict], vectors: np.ndarray, total: int, n_queries: i
     exact_times = _timed(lambda q: np.argpartition(-(data @ q), 9)[:10], list(qvecs[:20]), 2)
     paper_ids = np.array(list(Paper.objects.values_list("pk", flat=True)))
     print(f"at {total} vectors:")
-    _line("exact numpy scan", exact_times)
-    for expansion in (64, 128, 256, 512, 1024):
+    report = {"vectors": total, "queries": len(qvecs), "configs": []}
+    exact = _line("exact numpy scan", exact_times)
+    report["exact_p50_ms"], report["exact_p95_ms"] = exact["p50_ms"], exact["p95_ms"]
+    for expansion in (128, 256, 512, 1024, 1536, 2048):
         index.expansion_search = expansion
         found = [index.search(q, 10, threads=1).keys for q in qvecs]
         rec = statistics.mean(len(set(f.tolist()) & set(e.tolist())) / 10
                               for f, e in zip(found, best_ids, strict=True))
         times = _timed(lambda q: index.search(q, 10, threads=1), list(qvecs))
-        _line(f"HNSW lookup, ef={expansion}, recall@10 {rec:.3f}", times)
-    index.expansion_search = HNSW["expansion_search"]
+        line = _line(f"HNSW lookup, ef={expansion}, recall@10 {rec:.3f}", times)
+        report["configs"].append({"name": f"HNSW ef={expansion}", "recall_at_10": round(rec, 4),
+                                  **line})
+    index.expansion_search = settings.SEARCH_ANN_EF
 
     def semantic(text: str) -> None:
         hits = index.search(embed_query(text), 10, threads=1)
         Paper.objects.in_bulk([int(paper_ids[k % len(paper_ids)]) for k in hits.keys])
 
-    _line(f"semantic end to end (ef={HNSW['expansion_search']})", _timed(semantic, texts))
+    report["semantic_e2e"] = _line(f"semantic end to end (ef={settings.SEARCH_ANN_EF})",
+                                   _timed(semantic, texts))
+    return report
 
 
-def run(papers: int, vectors: int, queries: int, embed_sample: int) -> None:
+def run(papers: int, vectors: int, queries: int, embed_sample: int,
+        json_path: str | None = None) -> None:
     if not in_child():
         rerun_in_fresh_database(["bench", "search", "--papers", str(papers), "--vectors",
                                  str(vectors), "--queries", str(queries), "--embed-sample",
-                                 str(embed_sample)])
+                                 str(embed_sample), *(["--json", json_path] if json_path else [])])
         return
     from paperwire.benchmarks.search_quality import prepare
     from paperwire.search.embeddings import paper_text
 
+    report: dict = {"params": {"papers": papers, "vectors": vectors, "queries": queries,
+                               "embed_sample": embed_sample}}
     records = prepare()
     real = cached_embeddings([paper_text(r["title"], r["abstract"]) for r in records],
                              "real-papers")
     if embed_sample:
-        bench_embedding(records, embed_sample)
+        report["embedding"] = bench_embedding(records, embed_sample)
         _swap_vectors(records, real)
     if papers > len(records):
         grow_corpus(records, real, papers)
-    bench_latency(records, queries)
+    report["latency"] = bench_latency(records, queries)
     if vectors:
-        bench_ann(records, real, vectors, queries)
+        report["ann"] = bench_ann(records, real, vectors, queries)
+    write_json(json_path, "search", report)

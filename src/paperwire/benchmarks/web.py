@@ -15,6 +15,9 @@ Runs in a child process on a fresh SQLite database (benchmarks/fresh.py). Steps:
      spread over the whole range;
    - daily page, page cache off (PAPERWIRE_PAGE_CACHE_SECONDS=0): every request renders;
    - search page: hybrid search, a query embedded by the model on every request.
+   Each scenario is run `runs` times against the same server (default 3); the table
+   gives the median of each figure, and the page cache's gain is the ratio of the two
+   daily-page medians (the uncached page is the baseline, measured in the same run).
 The server is stopped at the end, also on errors and Ctrl-C.
 """
 
@@ -34,6 +37,8 @@ from pathlib import Path
 import numpy as np
 from rich.console import Console
 from rich.table import Table
+
+from paperwire.benchmarks.common import median, write_json
 
 console = Console()
 SEED = 11
@@ -285,40 +290,66 @@ def _stop_on_sigterm(signum, frame) -> None:
     raise SystemExit(143)  # unwinds through `with Server`, which stops the server
 
 
+def _summary(key: str, runs: list[Result]) -> dict:
+    """One scenario's runs, and the median of each figure over them."""
+    rows = [{"requests": r.requests, "seconds": r.seconds, "req_per_s": r.rate,
+             "p50_ms": r.pct(50), "p99_ms": r.pct(99), "errors": r.errors,
+             "kb_per_page": r.bytes / max(1, r.requests) / 1024} for r in runs]
+    return {"key": key, "name": runs[0].name, "runs": rows,
+            **{field: median([row[field] for row in rows])
+               for field in ("req_per_s", "p50_ms", "p99_ms", "kb_per_page")},
+            "requests": sum(row["requests"] for row in rows),
+            "errors": sum(row["errors"] for row in rows)}
+
+
 def run(*, papers: int, requests: int, search_requests: int, concurrency: int,
-        workers: int, threads: int) -> None:
+        workers: int, threads: int, runs: int = 3, json_path: str | None = None) -> None:
     signal.signal(signal.SIGTERM, _stop_on_sigterm)
     days = build_corpus(papers)
     from paperwire.papers.models import Paper
 
-    console.print(f"corpus: {Paper.objects.count():,} papers on {len(days):,} featured days")
+    total = Paper.objects.count()
+    console.print(f"corpus: {total:,} papers on {len(days):,} featured days")
     # The newest day, then 39 days spread over the whole range: real (~8 papers) and
     # generated (50, of which a page shows 30) alike.
     daily_paths = ["/"] + [f"/papers?date={d.isoformat()}"
                            for d in days[1::max(1, len(days) // 39)][:39]]
     search_paths = [f"/search?q={q.replace(' ', '+')}" for q in QUERIES]
-    results: list[Result] = []
+    scenarios: list[dict] = []
 
-    for cache_seconds, label in ((60, "daily page, page cache on"),
-                                 (0, "daily page, page cache off")):
+    for cache_seconds, key, label in ((60, "daily_cached", "daily page, page cache on"),
+                                      (0, "daily_uncached", "daily page, page cache off")):
         with Server(workers=workers, threads=threads, page_cache=cache_seconds) as server:
             load(server.port, daily_paths, len(daily_paths) * 2, 2, "warm-up")
-            results.append(_checked(server, load(server.port, daily_paths, requests,
-                                                 concurrency, label)))
+            scenarios.append(_summary(key, [
+                _checked(server, load(server.port, daily_paths, requests, concurrency, label))
+                for _ in range(runs)]))
             if cache_seconds == 0:
                 # Every worker loads the model on its first search: warm them all first.
                 load(server.port, search_paths, 8 * workers, workers * threads, "warm-up")
-                results.append(_checked(server, load(server.port, search_paths,
-                                                     search_requests, concurrency,
-                                                     "search page (hybrid)")))
+                scenarios.append(_summary("search_hybrid", [
+                    _checked(server, load(server.port, search_paths, search_requests,
+                                          concurrency, "search page (hybrid)"))
+                    for _ in range(runs)]))
 
-    table = Table(title=f"paperwire bench web: SQLite, {Paper.objects.count():,} papers, "
+    table = Table(title=f"paperwire bench web: SQLite, {total:,} papers, "
                         f"{os.cpu_count()} CPUs, gunicorn {workers}x{threads}, "
-                        f"{concurrency} connections")
+                        f"{concurrency} connections, median of {runs}")
     for column in ("scenario", "requests", "req/s", "p50 ms", "p99 ms", "errors", "KB/page"):
         table.add_column(column, justify="left" if column == "scenario" else "right")
-    for r in results:
-        table.add_row(r.name, f"{r.requests:,}", f"{r.rate:,.0f}", f"{r.pct(50):.1f}",
-                      f"{r.pct(99):.1f}", str(r.errors),
-                      f"{r.bytes / max(1, r.requests) / 1024:.0f}")
+    for s in scenarios:
+        table.add_row(s["name"], f"{s['requests']:,}", f"{s['req_per_s']:,.0f}",
+                      f"{s['p50_ms']:.1f}", f"{s['p99_ms']:.1f}", str(s["errors"]),
+                      f"{s['kb_per_page']:.0f}")
+    by_key = {s["key"]: s for s in scenarios}
+    cache_ratio = by_key["daily_cached"]["req_per_s"] / by_key["daily_uncached"]["req_per_s"]
     console.print(table)
+    console.print(f"page cache: {cache_ratio:.1f}× the requests/s of the uncached page")
+    write_json(json_path, "web", {
+        "params": {"papers": papers, "requests": requests, "search_requests": search_requests,
+                   "concurrency": concurrency, "workers": workers, "threads": threads,
+                   "runs": runs, "cpus": os.cpu_count()},
+        "corpus": {"papers": total, "featured_days": len(days)},
+        "scenarios": scenarios,
+        "ratios": {"page_cache": cache_ratio},
+    })

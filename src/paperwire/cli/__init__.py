@@ -27,6 +27,20 @@ def migrate(verbosity: int = 0) -> None:
     call_command("migrate", interactive=False, verbosity=verbosity)
 
 
+def email_address(value: str) -> str:
+    """`value` as a normalised email address; exit 2, saying why, when it is not one."""
+    from django.core.exceptions import ValidationError
+    from django.core.validators import validate_email
+
+    email = value.strip().lower()
+    try:
+        validate_email(email)
+    except ValidationError:
+        console.print(f"[red]{value!r} is not an email address[/red]")
+        raise typer.Exit(2) from None
+    return email
+
+
 @app.callback()
 def _root() -> None:
     from paperwire.conf import ConfigError

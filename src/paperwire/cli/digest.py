@@ -6,8 +6,8 @@ import json
 
 import typer
 
-from paperwire.cli import app, console
-from paperwire.cli.bench import bench_app
+from paperwire.cli import app, console, email_address
+from paperwire.cli.bench import JSON_OPTION, bench_app
 
 subscriber_app = typer.Typer(help="Manage digest subscribers.", no_args_is_help=True)
 app.add_typer(subscriber_app, name="subscriber")
@@ -15,19 +15,6 @@ digest_app = typer.Typer(help="Preview and send email digests.", no_args_is_help
 app.add_typer(digest_app, name="digest")
 
 FREQUENCY = typer.Option("daily", "--frequency", help="daily (weekdays) or weekly.")
-
-
-def _email(value: str) -> str:
-    from django.core.exceptions import ValidationError
-    from django.core.validators import validate_email
-
-    email = value.strip().lower()
-    try:
-        validate_email(email)
-    except ValidationError:
-        console.print(f"[red]{value!r} is not an email address[/red]")
-        raise typer.Exit(2) from None
-    return email
 
 
 def _kind(value: str) -> str:
@@ -49,7 +36,7 @@ def subscriber_add(
     from paperwire.digests.emails import send_confirmation
     from paperwire.digests.models import Subscriber
 
-    email, frequency = _email(email), _kind(frequency)
+    email, frequency = email_address(email), _kind(frequency)
     subscriber = Subscriber.objects.request(email, frequency=frequency)
     if subscriber.frequency != frequency:
         Subscriber.objects.filter(pk=subscriber.pk).update(frequency=frequency)
@@ -91,7 +78,7 @@ def digest_preview(
     from paperwire.digests.emails import preview
     from paperwire.digests.models import Subscriber
 
-    subscriber = Subscriber.objects.filter(email=_email(email)).first()
+    subscriber = Subscriber.objects.filter(email=email_address(email)).first()
     if subscriber is None:
         console.print(f"[red]no subscriber {email}[/red]")
         raise typer.Exit(1)
@@ -145,9 +132,16 @@ def digest_send(
 @bench_app.command("digests")
 def bench_digests(
     subscribers: int = typer.Option(100_000, help="Generated subscribers."),
-    workers: int = typer.Option(2, help="Processes building and rendering in parallel."),
+    workers: int = typer.Option(2, min=1,
+                                help="Processes building and rendering in parallel."),
+    runs: int = typer.Option(3, min=1, help="Repetitions; medians are reported."),
+    baseline: int = typer.Option(1_000, min=1,
+                                 help="Subscribers in the sample built both ways (naive "
+                                      "baseline against the real build)."),
+    json_path: str = JSON_OPTION,
 ) -> None:
     """Build (and render) every digest for generated subscribers; SMTP excluded."""
     from paperwire.benchmarks.digests import run
 
-    run(subscribers=subscribers, workers=workers)
+    run(subscribers=subscribers, workers=workers, runs=runs, baseline=baseline,
+        json_path=json_path)

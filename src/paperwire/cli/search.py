@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from paperwire.cli import app, console
-from paperwire.cli.bench import bench_app
+from paperwire.cli.bench import JSON_OPTION, bench_app
 
 index_app = typer.Typer(help="The semantic search index.", no_args_is_help=True)
 app.add_typer(index_app, name="index")
@@ -124,8 +125,10 @@ def bench_search(
     vectors: int = typer.Option(1_000_000, help="Vectors in the large ANN index."),
     queries: int = typer.Option(200, help="Timed queries per retriever."),
     embed_sample: int = typer.Option(512, help="Abstracts in the embedding-throughput run."),
+    json_path: str = JSON_OPTION,
 ) -> None:
     """Latency at 100k papers, ANN recall and latency at 1M vectors, embedding rate."""
     from paperwire.benchmarks.search_speed import run
 
-    run(papers=papers, vectors=vectors, queries=queries, embed_sample=embed_sample)
+    run(papers=papers, vectors=vectors, queries=queries, embed_sample=embed_sample,
+        json_path=str(Path(json_path).resolve()) if json_path else "")

@@ -4,23 +4,10 @@ from __future__ import annotations
 
 import typer
 
-from paperwire.cli import app, console
+from paperwire.cli import app, console, email_address
 
 user_app = typer.Typer(help="Manage accounts.", no_args_is_help=True)
 app.add_typer(user_app, name="user")
-
-
-def _email(value: str) -> str:
-    from django.core.exceptions import ValidationError
-    from django.core.validators import validate_email
-
-    email = value.strip().lower()
-    try:
-        validate_email(email)
-    except ValidationError:
-        console.print(f"[red]{value!r} is not an email address[/red]")
-        raise typer.Exit(2) from None
-    return email
 
 
 @user_app.command("create")
@@ -38,7 +25,7 @@ def create(
 
     from paperwire.community.models import Profile
 
-    email = _email(email)
+    email = email_address(email)
     user_model = get_user_model()
     if user_model.objects.filter(username=email).exists():
         console.print(f"[red]{email} already has an account[/red]")
@@ -69,7 +56,7 @@ def token(
 
     from paperwire.community.models import ApiToken
 
-    email = _email(email)
+    email = email_address(email)
     user = get_user_model().objects.filter(username=email, is_active=True).first()
     if user is None:
         console.print(f"[red]no active account {email}[/red]")

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
 
-from paperwire.cli.bench import bench_app
+from paperwire.cli.bench import JSON_OPTION, bench_app
 
 
 @bench_app.command("web")
@@ -17,6 +19,9 @@ def bench_web(
     concurrency: int = typer.Option(8, min=1, max=256, help="Keep-alive connections."),
     workers: int = typer.Option(2, min=1, help="gunicorn worker processes."),
     threads: int = typer.Option(4, min=1, help="Threads per worker."),
+    runs: int = typer.Option(3, min=1, help="Repetitions of each scenario; medians are "
+                             "reported."),
+    json_path: str = JSON_OPTION,
 ) -> None:
     """Requests/s and p50/p99 of the daily and search pages, SQLite, on 127.0.0.1."""
     from paperwire.benchmarks.fresh import in_child, rerun_in_fresh_database
@@ -25,9 +30,11 @@ def bench_web(
         rerun_in_fresh_database([
             "bench", "web", "--papers", str(papers), "--requests", str(requests),
             "--search-requests", str(search_requests), "--concurrency", str(concurrency),
-            "--workers", str(workers), "--threads", str(threads)])
+            "--workers", str(workers), "--threads", str(threads), "--runs", str(runs),
+            *(["--json", str(Path(json_path).resolve())] if json_path else [])])
         return
     from paperwire.benchmarks.web import run
 
     run(papers=papers, requests=requests, search_requests=search_requests,
-        concurrency=concurrency, workers=workers, threads=threads)
+        concurrency=concurrency, workers=workers, threads=threads, runs=runs,
+        json_path=json_path)

@@ -3,10 +3,13 @@ site only, no inline script, no plugins, no framing.
 
 Paper titles and abstracts are untrusted and are always escaped; the policy is the
 second line of defence should an escape ever be missed.
+
+Off by default, a second middleware names the process that answered (ProcessHeader).
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
@@ -36,4 +39,19 @@ class ContentSecurityPolicyMiddleware:
         if "Content-Security-Policy" not in response.headers:
             policy = DOCS_POLICY if request.path.startswith("/api/docs") else POLICY
             response.headers["Content-Security-Policy"] = policy
+        return response
+
+
+class ProcessHeaderMiddleware:
+    """`X-Paperwire-Process: <pid>` on every response (PAPERWIRE_PROCESS_HEADER): behind
+    one port, gunicorn hands each connection to any of its workers, and this says which.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        # Read per response, not once here: gunicorn loads the app before it forks.
+        response.headers["X-Paperwire-Process"] = str(os.getpid())
         return response

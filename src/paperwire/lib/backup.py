@@ -32,15 +32,9 @@ def backup(db: dict, path: Path) -> None:
     tmp = path.with_name(path.name + ".tmp")
     tmp.unlink(missing_ok=True)
     if _is_sqlite(db):
-        source = sqlite3.connect(db["NAME"], timeout=_timeout(db))
-        target = sqlite3.connect(tmp)
-        try:
-            # pages=-1 copies in one step: the snapshot is consistent and a writer waits
-            # at most for the copy (milliseconds to seconds), never fails.
-            source.backup(target)
-        finally:
-            target.close()
-            source.close()
+        # pages=-1 copies in one step: the snapshot is consistent and a writer waits
+        # at most for the copy (milliseconds to seconds), never fails.
+        _sqlite_copy(sqlite3.connect(db["NAME"], timeout=_timeout(db)), sqlite3.connect(tmp))
     else:
         _run(["pg_dump", "--format=custom", "--no-owner", "--no-privileges",
               "--file", str(tmp), *_pg_args(db)], db)
@@ -65,15 +59,9 @@ def restore(db: dict, path: Path, *, force: bool = False) -> None:
             except sqlite3.DatabaseError as e:
                 raise BackupError(f"{path} is not a SQLite backup: {e}") from None
         Path(db["NAME"]).parent.mkdir(parents=True, exist_ok=True)
-        source = sqlite3.connect(path)
-        target = sqlite3.connect(db["NAME"], timeout=_timeout(db))
-        try:
-            # Copying into the live file through the API (not a file copy) keeps its
-            # WAL and other connections consistent.
-            source.backup(target)
-        finally:
-            target.close()
-            source.close()
+        # Copying into the live file through the API (not a file copy) keeps its
+        # WAL and other connections consistent.
+        _sqlite_copy(sqlite3.connect(path), sqlite3.connect(db["NAME"], timeout=_timeout(db)))
     else:
         if shutil.which("pg_restore") is None:
             raise BackupError("pg_restore is not installed")
@@ -98,6 +86,15 @@ def table_counts(db: dict) -> dict[str, int]:
 
 
 # -- helpers -------------------------------------------------------------------------------
+
+def _sqlite_copy(source: sqlite3.Connection, target: sqlite3.Connection) -> None:
+    """Copy `source` into `target` with SQLite's backup API, then close both."""
+    try:
+        source.backup(target)
+    finally:
+        target.close()
+        source.close()
+
 
 def _is_sqlite(db: dict) -> bool:
     return db["ENGINE"].endswith("sqlite3")

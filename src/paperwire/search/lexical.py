@@ -191,6 +191,8 @@ _df_cache: dict[str, tuple[float, int]] = {}
 DF_TTL = 300.0  # seconds a term's document frequency is reused
 PRUNE_ABOVE = 5_000  # papers from which SQLite leaves very common words out of a query
 COMMON = 0.1  # a word in more than this share of papers is "very common"
+POSTINGS_BUDGET = 8_000  # papers one OR query may score, summed over its words...
+MIN_TERMS = 2  # ...except that the rarest two words always count
 
 
 def _sqlite_match(cursor, terms: list[str]) -> tuple[str, str | None]:
@@ -220,7 +222,16 @@ def _sqlite_match(cursor, terms: list[str]) -> tuple[str, str | None]:
         return fts5_match(terms), None
     selective = [t for t in present if dfs[t] <= COMMON * size]
     if selective:
-        return fts5_match(selective[:12]), None
+        # FTS5 scores every paper holding any word of an OR: the work grows with the sum
+        # of their document counts. Keep the rarest words (they carry most of BM25's
+        # weight) up to a budget of postings, so a long query costs what a short one does.
+        kept, postings = [], 0
+        for term in selective:
+            if len(kept) >= MIN_TERMS and postings + dfs[term] > POSTINGS_BUDGET:
+                break
+            kept.append(term)
+            postings += dfs[term]
+        return fts5_match(kept), None
     return " AND ".join(f'"{t}"' for t in present[:4]), f'"{present[0]}"'
 
 

@@ -10,6 +10,7 @@ builds snippets.
 from __future__ import annotations
 
 import math
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
@@ -21,8 +22,10 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from paperwire.papers.models import Paper
+from paperwire.search.embeddings import embed_query_soon
 from paperwire.search.lexical import lexical_search, query_terms
 from paperwire.search.snippets import highlight, snippet
+from paperwire.search.vectors import vector_index
 
 SORTS = ("relevance", "date", "upvotes")
 MODES = ("hybrid", "lexical", "semantic")
@@ -100,16 +103,19 @@ class SearchResults:
         return self.page > 1
 
 
-def semantic_search(text: str, limit: int,
-                    allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
-    """(paper id, cosine) best first; empty when nothing is embedded yet."""
+def semantic_search(text: str, limit: int, allowed: np.ndarray | None = None,
+                    vector: Future[np.ndarray] | None = None) -> list[tuple[int, float]]:
+    """(paper id, cosine) best first; empty when nothing is embedded yet.
+
+    `vector` is the query's embedding when the caller started it already.
+    """
     from paperwire.search.embeddings import embed_query
-    from paperwire.search.vectors import vector_index
 
     index = vector_index()
     if not text.strip() or len(index) == 0 or limit <= 0:
         return []
-    hits = index.search(embed_query(text), limit, allowed)
+    query = vector.result() if vector is not None else embed_query(text)
+    hits = index.search(query, limit, allowed)
     return [h for h in hits if h[1] >= SEMANTIC_FLOOR]
 
 
@@ -150,8 +156,12 @@ def retrieve(q: str, filters: SearchFilters | None = None, *, mode: str = "hybri
         allowed_sql = qs.query.sql_with_params()
         if mode != "lexical":
             allowed = np.fromiter(qs.values_list("pk", flat=True), dtype=np.int64)
+    vector = None
+    if mode == "hybrid" and q.strip() and len(vector_index()):
+        # Embed the query on another core while the full-text search runs.
+        vector = embed_query_soon(q)
     lexical = lexical_search(q, depth, allowed_sql) if mode != "semantic" else []
-    semantic = semantic_search(q, depth, allowed) if mode != "lexical" else []
+    semantic = semantic_search(q, depth, allowed, vector) if mode != "lexical" else []
     lex_ids = [pk for pk, _ in lexical]
     sem_ids = [pk for pk, _ in semantic]
     if mode == "lexical":
@@ -228,7 +238,6 @@ def similar_papers(paper: Paper, limit: int = 5) -> list[Paper]:
     """The nearest papers by meaning, never the paper itself."""
     from paperwire.search.embeddings import embed_texts, model_key, paper_text
     from paperwire.search.models import PaperEmbedding
-    from paperwire.search.vectors import vector_index
 
     row = PaperEmbedding.objects.filter(paper=paper, model=model_key()).first()
     vector = (row.array if row is not None

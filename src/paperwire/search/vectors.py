@@ -28,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 from django.conf import settings
-from django.db.models import Count, Max
+from django.db.models import Max
 
 from paperwire.search.embeddings import model_key
 from paperwire.search.models import PaperEmbedding
@@ -36,7 +36,7 @@ from paperwire.search.models import PaperEmbedding
 CHECK_EVERY = 1.0  # seconds between two looks at the database for new vectors
 DELTA_MERGE = 2_000  # vectors outside the index file before it is rewritten
 EXACT_SUBSET = 20_000  # a filter allowing at most this many papers is scanned exactly
-HNSW = {"connectivity": 16, "expansion_add": 128, "expansion_search": 96}
+HNSW = {"connectivity": 16, "expansion_add": 128}  # how the graph is built
 CHUNK = 5_000
 
 
@@ -75,10 +75,11 @@ class VectorIndex:
         self._lock = threading.Lock()
         self._state: _State | None = None
         self._checked = 0.0
-        self._ids = np.empty(0, np.int64)  # exact mode: every vector; ANN mode: the delta
-        self._matrix = np.empty((0, dim), np.float32)
-        self._ann = None
-        self._ann_mtime: float | None = None
+        # (HNSW file or None, ids, matrix): exact mode holds every vector in the matrix,
+        # ANN mode the delta. Replaced as one tuple, so a search in another thread sees
+        # one whole generation, never a new file beside an old delta.
+        self._loaded: tuple = (None, np.empty(0, np.int64), np.empty((0, dim), np.float32))
+        self._opened: tuple = (None, None)  # (HNSW file view, its modification time)
 
     # -- reading ---------------------------------------------------------------------
 
@@ -98,24 +99,35 @@ class VectorIndex:
 
     def refresh(self, force: bool = False) -> None:
         now = time.monotonic()
-        if not force and now - self._checked < CHECK_EVERY:
+        # With nothing loaded yet, wait below for the thread loading it: an empty index
+        # would answer with no semantic results at all.
+        if not force and self._state is not None and now - self._checked < CHECK_EVERY:
             return
         with self._lock:
-            agg = self._rows().aggregate(n=Count("pk"), latest=Max("updated_at"))
-            state = _State(agg["n"], agg["latest"], self._file_mtime())
-            self._checked = now
-            if state == self._state:
+            if (not force and self._state is not None
+                    and time.monotonic() - self._checked < CHECK_EVERY):
+                return  # another thread looked while this one waited
+            # The newest vector's time is one index seek; counting is a scan, done only
+            # when something changed. (A deleted paper's vector may linger until then:
+            # search results are read back from the visible papers, so it never shows.)
+            latest = self._rows().aggregate(latest=Max("updated_at"))["latest"]
+            mtime = self._file_mtime()
+            if self._state is not None and (latest, mtime) == (self._state.latest,
+                                                               self._state.file_mtime):
+                self._checked = now
                 return
+            state = _State(self._rows().count(), latest, mtime)
             meta = self._read_meta() if state.file_mtime is not None else None
             if meta is not None and state.count >= settings.SEARCH_ANN_THRESHOLD:
-                self._open_ann(state.file_mtime)
+                ann = self._open_ann(state.file_mtime)
                 rows = self._rows().filter(updated_at__gt=meta["watermark"])
             else:
-                self._ann = None
+                ann = None
                 rows = self._rows()
             rows = list(rows.order_by().values_list("paper_id", "vector"))
-            self._ids, self._matrix = _rows_to_matrix(rows, self.dim)
+            self._loaded = (ann, *_rows_to_matrix(rows, self.dim))
             self._state = state
+            self._checked = now  # only now: a thread returning early has a whole state
 
     def _read_meta(self) -> dict | None:
         try:
@@ -124,18 +136,20 @@ class VectorIndex:
             return None
         return meta if meta.get("model") == self.key and self.path.exists() else None
 
-    def _open_ann(self, mtime: float | None) -> None:
+    def _open_ann(self, mtime: float | None):
         from usearch.index import Index
 
-        if self._ann is None or mtime != self._ann_mtime:
+        index, opened_mtime = self._opened
+        if index is None or mtime != opened_mtime:
             index = Index.restore(str(self.path), view=True)
-            index.expansion_search = HNSW["expansion_search"]
-            self._ann, self._ann_mtime = index, mtime
+            index.expansion_search = settings.SEARCH_ANN_EF
+            self._opened = (index, mtime)
+        return index
 
     @property
     def uses_ann(self) -> bool:
         self.refresh()
-        return self._ann is not None
+        return self._loaded[0] is not None
 
     def __len__(self) -> int:
         self.refresh()
@@ -146,31 +160,35 @@ class VectorIndex:
         """(paper id, cosine similarity) best first, among `allowed` ids when given."""
         self.refresh()
         query = np.asarray(query, dtype=np.float32)
-        ids, matrix = self._ids, self._matrix
+        ann, delta_ids, matrix = self._loaded
+        ids = delta_ids
         if allowed is not None:
             mask = np.isin(ids, allowed)
             ids, matrix = ids[mask], matrix[mask]
         hits = _top(ids, matrix @ query, k)
-        if self._ann is not None:
-            hits = self._merge(hits, self._search_ann(query, k, allowed), k)
+        if ann is not None:
+            found = self._search_ann(ann, query, k, len(delta_ids), allowed)
+            hits = self._merge(hits, found, delta_ids, k)
         return hits
 
-    def _merge(self, delta: list[tuple[int, float]], ann: list[tuple[int, float]],
-               k: int) -> list[tuple[int, float]]:
+    @staticmethod
+    def _merge(delta: list[tuple[int, float]], ann: list[tuple[int, float]],
+               delta_ids: np.ndarray, k: int) -> list[tuple[int, float]]:
         # A paper in the delta was re-embedded after the file was built: its old
         # vector in the file no longer counts.
-        stale = set(self._ids.tolist()) if len(self._ids) else set()
+        stale = set(delta_ids.tolist()) if len(delta_ids) else set()
         merged = delta + [h for h in ann if h[0] not in stale]
         merged.sort(key=lambda h: -h[1])
         return merged[:k]
 
-    def _search_ann(self, query: np.ndarray, k: int,
+    @staticmethod
+    def _search_ann(index, query: np.ndarray, k: int, extra: int,
                     allowed: np.ndarray | None) -> list[tuple[int, float]]:
-        index = self._ann
+        """`extra`: how many delta vectors there are, whose stale copies in the file may
+        take places in the answer."""
         total = len(index)
         if total == 0:
             return []
-        extra = len(self._ids)  # stale copies may take places in the answer
         if allowed is None:
             found = index.search(query, min(total, k + extra), threads=1)
             return [(int(key), 1.0 - float(d)) for key, d in zip(found.keys, found.distances,
@@ -210,7 +228,7 @@ class VectorIndex:
 
         return Index(ndim=self.dim, metric="cos", dtype="f16",
                      connectivity=HNSW["connectivity"], expansion_add=HNSW["expansion_add"],
-                     expansion_search=HNSW["expansion_search"])
+                     expansion_search=settings.SEARCH_ANN_EF)
 
     def _save(self, index, watermark: datetime | None) -> None:
         tmp = self.path.with_suffix(".usearch.tmp")

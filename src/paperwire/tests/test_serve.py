@@ -1,4 +1,3 @@
-import socket
 import subprocess
 import sys
 import time
@@ -6,14 +5,9 @@ from datetime import date
 
 import httpx
 
+from paperwire.conftest import free_port
 from paperwire.ingest.models import IngestRun
 from paperwire.papers.models import Paper
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def test_it_serves_the_latest_day_with_a_production_server(cli):
@@ -21,7 +15,7 @@ def test_it_serves_the_latest_day_with_a_production_server(cli):
                          featured_on=date(2024, 1, 1))
     Paper.objects.create(arxiv_id="2401.00002", title="Zero Bubble Pipeline Parallelism",
                          featured_on=date(2024, 1, 2), upvotes=3)
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "paperwire", "serve", "--port", str(port), "--workers", "1"],
         env=cli.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)

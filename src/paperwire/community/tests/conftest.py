@@ -14,7 +14,6 @@ from django.test import Client
 from django.utils import timezone
 
 from paperwire.community.models import Profile
-from paperwire.lib.tests.local_server import LocalServer
 from paperwire.papers.models import Author, Paper, PaperAuthor
 
 PASSWORD = "correct horse battery staple"
@@ -72,12 +71,6 @@ def logged_in(user, **kwargs) -> Client:
     client = Client(**kwargs)
     client.force_login(user)
     return client
-
-
-@pytest.fixture
-def local_server():
-    with LocalServer() as server:
-        yield server
 
 
 @pytest.fixture(autouse=True)

@@ -3,96 +3,25 @@ real SMTP server (aiosmtpd) on loopback and a local arXiv API serving recorded a
 
 from __future__ import annotations
 
-import email
-import os
 import re
-import socket
-import time
 from datetime import UTC, date, datetime
-from email.policy import default as default_policy
-from pathlib import Path
 
 import pytest
-from aiosmtpd.controller import Controller
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
 from paperwire.community.models import Comment, Vote
 from paperwire.community.tests.arxiv_fake import recorded_by_id, serve_arxiv
 from paperwire.community.tests.conftest import PASSWORD
+from paperwire.conftest import needs_chromium
 from paperwire.papers.models import Paper
 
-CHROMIUM = "/usr/bin/chromium"
 XSS = ("<script>alert('s')</script> <img src=x onerror=alert('i')> "
        "[click](javascript:alert('j')) <a href=\"javascript:alert('a')\">a</a>")
 
 pytestmark = [
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium"),
+    needs_chromium,
     pytest.mark.timeout(180),
 ]
-
-
-class Inbox:
-    """An aiosmtpd handler keeping every message it receives."""
-
-    def __init__(self) -> None:
-        self.messages: list[email.message.EmailMessage] = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append(email.message_from_bytes(envelope.content, policy=default_policy))
-        return "250 OK"
-
-    def wait_for(self, count: int, timeout: float = 15) -> list:
-        deadline = time.monotonic() + timeout
-        while len(self.messages) < count and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert len(self.messages) >= count, "no mail arrived"
-        return self.messages
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture
-def smtp(settings):
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=_free_port())
-    controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", controller.port
-    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
-    settings.EMAIL_TIMEOUT = 10
-    try:
-        yield inbox
-    finally:
-        controller.stop()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Browser:
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update"])
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def page(browser: Browser):
-    context = browser.new_context(viewport={"width": 1200, "height": 900})
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    page.problems = []  # dialogs opened, CSP violations, script errors
-    page.on("dialog", lambda d: (page.problems.append(f"dialog: {d.message}"), d.dismiss()))
-    page.on("pageerror", lambda e: page.problems.append(f"error: {e}"))
-    page.on("console", lambda m: m.type == "error" and page.problems.append(m.text))
-    yield page
-    context.close()
 
 
 @pytest.fixture

@@ -7,37 +7,23 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, sync_playwright
 
 from paperwire.community.models import Vote
+from paperwire.conftest import needs_chromium
 from paperwire.digests.build import build_digests
 from paperwire.digests.models import SavedSearch
 from paperwire.digests.outbox import send_due
 from paperwire.digests.tests.conftest import DAY, NOW, make_subscriber, parts
 from paperwire.papers.models import Organisation, Paper
 
-CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[4] / "test-artifacts"
 THURSDAY = ["2402.08644", "2402.11131", "2402.13720", "2403.09919"]
 
 pytestmark = [
     pytest.mark.django_db,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium"),
+    needs_chromium,
     pytest.mark.timeout(180),
 ]
-
-
-@pytest.fixture
-def browser() -> Browser:
-    """Started after the database work of `received` (ask for it second): the ORM
-    never runs beside Playwright's event loop."""
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update"])
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

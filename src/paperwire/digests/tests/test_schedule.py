@@ -63,8 +63,8 @@ def test_the_task_builds_sends_and_queues_a_retry(smtp, frozen):
 
 
 @pytest.mark.django_db
-def test_a_task_sends_a_share_and_leaves_the_rest_to_the_next(smtp, frozen, monkeypatch):
-    monkeypatch.setattr("paperwire.digests.tasks.SEND_SHARE", 2)
+def test_a_task_sends_a_share_and_leaves_the_rest_to_the_next(smtp, frozen, settings):
+    settings.DIGEST_SEND_SHARE = 2
     make_paper("2410.00001", DAY)
     for n in range(3):
         make_subscriber(f"reader{n}@example.org")

@@ -6,21 +6,20 @@ Few and broad on purpose: one walk through the site, one attack, one phone scree
 
 from __future__ import annotations
 
-import os
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
+from paperwire.conftest import needs_chromium
 from paperwire.papers.models import Author, Paper, PaperAuthor
 
-CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[4] / "test-artifacts"
 XSS = "<script>alert(1)</script> <img src=x onerror=alert(1)>"
 
 pytestmark = [
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium"),
+    needs_chromium,
     pytest.mark.timeout(180),
 ]
 
@@ -43,33 +42,6 @@ PAPERS = [
      "Classifier-free guidance steers image diffusion models toward the prompt; we study "
      "how guidance strength trades diversity for fidelity."),
 ]
-
-
-@pytest.fixture(scope="module")
-def browser() -> Browser:
-    # Playwright's sync API keeps an event loop running in this thread; the ORM calls
-    # the tests make between browser steps are still plain synchronous code.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update"])
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def page(browser: Browser):
-    context = browser.new_context(viewport={"width": 1200, "height": 900})
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    page.problems = []  # dialogs opened, CSP violations, script errors
-    page.on("dialog", lambda d: (page.problems.append(f"dialog: {d.message}"), d.dismiss()))
-    page.on("pageerror", lambda e: page.problems.append(f"error: {e}"))
-    page.on("console", lambda m: m.type == "error" and page.problems.append(m.text))
-    yield page
-    context.close()
 
 
 @pytest.fixture

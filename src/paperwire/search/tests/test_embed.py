@@ -56,3 +56,19 @@ def test_the_cli_embeds_searches_and_counts(cli, shared_data, tmp_path):
     assert len(out) == 3
     assert out[0]["id"] in {r["id"] for r in records[:7]}
     assert cli("search", "x", "--mode", "nonsense").returncode != 0
+
+
+def test_it_embeds_a_query_on_a_helper_thread_with_one_core():
+    import threading
+
+    import numpy as np
+    import torch
+
+    from paperwire.search.embeddings import embed_query, embed_query_soon
+
+    threads = torch.get_num_threads()
+    soon = embed_query_soon("speculative decoding").result(timeout=60)
+    assert np.allclose(soon, embed_query("speculative decoding"), atol=1e-5)
+    # The helper thread's one-core setting is its own: this thread keeps its cores.
+    assert torch.get_num_threads() == threads
+    assert any(t.name.startswith("embed-query") for t in threading.enumerate())

@@ -109,3 +109,24 @@ def test_it_never_errors_on_any_text_lexically(papers, query):
 def test_it_never_errors_on_any_text_in_hybrid_search(papers, query):
     results = search(query, per_page=5)
     assert len(results.hits) <= 5
+
+
+@pytest.mark.django_db
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="FTS5 query pruning")
+def test_it_keeps_the_rarest_words_within_a_postings_budget(monkeypatch):
+    from paperwire.search import lexical
+
+    # "wombat" in 1 paper, "burrow" in 3, "soil" in 6: a budget of 4 papers keeps the
+    # two rarest words only; the third would take the query past it.
+    Paper.objects.upsert_records(
+        [_record(f"2401.1000{n}", f"Paper {n}", " ".join(
+            ["soil"] + ["burrow"] * (n < 3) + ["wombat"] * (n < 1))) for n in range(6)])
+    monkeypatch.setattr(lexical, "PRUNE_ABOVE", 0)
+    monkeypatch.setattr(lexical, "COMMON", 1.0)
+    monkeypatch.setattr(lexical, "POSTINGS_BUDGET", 4)
+    lexical._df_cache.clear()
+    lexical.index_pending()
+    with connection.cursor() as cursor:
+        match, _ = lexical._sqlite_match(cursor, ["soil", "burrow", "wombat"])
+    assert match == '"wombat" OR "burrow"'
+    assert _ids(lexical_search("soil burrow wombat", 5))[0] == "2401.10000"

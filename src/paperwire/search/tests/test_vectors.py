@@ -55,3 +55,16 @@ def test_it_filters_inside_the_index(ann_index, papers):
     allowed = np.array([papers["2402.08644"].pk, papers["2401.13660"].pk])
     hits = ann_index.search(embed_query("speculative decoding"), 5, allowed)
     assert {pk for pk, _ in hits} == set(allowed.tolist())
+
+
+def test_it_looks_for_new_vectors_with_one_cheap_query(papers):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    index = VectorIndex(model_key())
+    index.refresh(force=True)
+    # Nothing changed: one look at the newest vector's time (an index seek), no count.
+    with CaptureQueriesContext(connection) as queries:
+        index.refresh(force=True)
+    assert len(queries) == 1
+    assert "COUNT" not in queries[0]["sql"].upper()

@@ -1,0 +1,160 @@
+"""`paperwire bench all`: the report from the benches' JSON, and a failing bench.
+
+No bench runs here: the JSON in data/ is what small runs of `paperwire bench ingest`,
+`web` and `digests --json` wrote, plus hand-written search results in the shape the
+search bench writes; the children are stand-in commands.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from paperwire.benchmarks import suite
+from paperwire.benchmarks.report import Outcome, render
+
+DATA = Path(__file__).parent / "data"
+MACHINE = {"date": "2026-11-26 10:00 UTC", "CPU": "Test CPU @ 2.0GHz", "cores": "2",
+           "RAM": "8.0 GiB", "GPU": "none", "Python": "3.11.9", "Django": "5.2.19",
+           "torch": "2.13.0+cpu", "paperwire commit": "0123456789ab"}
+TITLES = {"ingest": "Ingest", "search-small": "Search at 10,000 papers",
+          "search-large": "Search at 100,000 papers and 1,000,000 vectors", "web": "Web",
+          "digests": "Digests"}
+
+
+def outcome(key: str, **kwargs) -> Outcome:
+    data = json.loads((DATA / f"{key}.json").read_text())
+    return Outcome(key, TITLES[key], f"paperwire bench {key}", ok=True, data=data,
+                   seconds=61.0, peak_rss_bytes=300 * 2**20, **kwargs)
+
+
+def all_outcomes() -> list[Outcome]:
+    return [outcome(key) for key in TITLES]
+
+
+def test_it_renders_the_machine_and_how_to_reproduce():
+    text = render(MACHINE, all_outcomes(), "paperwire bench all")
+    assert text.startswith("# paperwire benchmarks\n")
+    assert "- **CPU**: Test CPU @ 2.0GHz\n" in text
+    assert "- **paperwire commit**: 0123456789ab\n" in text
+    assert "`paperwire bench all`" in text
+    assert "2026-11-26 10:00 UTC" in text
+
+
+def test_it_renders_ingest_medians_baseline_and_ratio():
+    data = json.loads((DATA / "ingest.json").read_text())
+    text = render(MACHINE, [outcome("ingest")], "paperwire bench all")
+    med = data["median"]
+    assert f"| ingest rate (batched upsert) | {med['papers_per_s']:,.0f} papers/s |" in text
+    assert f"{med['baseline_papers_per_s']:,.0f} papers/s" in text
+    assert f"| ratio | {med['ratio']:.1f}× |" in text
+    assert f"{med['peak_rss_bytes'] / 2**20:,.0f} MiB" in text
+
+
+def test_it_renders_embedding_and_says_when_there_is_no_gpu():
+    text = render(MACHINE, all_outcomes(), "paperwire bench all")
+    assert "| plain (256 tokens, batch 32) | 41.2 | 1.0× | 0.612 | 0.701 | +0.0 |" in text
+    assert "| tuned: 128 tokens, batch 64 | 77.9 | 1.9× | 0.604 | 0.698 | -0.8 |" in text
+    assert "No GPU on this machine" in text
+
+
+def test_it_renders_gpu_embedding_when_the_bench_measured_it():
+    small = outcome("search-small")
+    small.data["embedding_gpu"] = [{"name": "plain (256 tokens, batch 32)", "per_s": 2150.0,
+                                    "ratio": 1.0}]
+    text = render({**MACHINE, "GPU": "NVIDIA H100, 81559 MiB"}, [small], "paperwire bench all")
+    assert "**GPU** (NVIDIA H100, 81559 MiB)" in text
+    assert "| plain (256 tokens, batch 32) | 2,150.0 | 1.0× | – | – | – |" in text
+    assert "No GPU on this machine" not in text
+
+
+def test_it_renders_latency_at_each_size_side_by_side():
+    text = render(MACHINE, all_outcomes(), "paperwire bench all")
+    assert "| mode | p50 ms at 10,000 | p95 ms at 10,000 | p50 ms at 100,000 (HNSW) | " \
+           "p95 ms at 100,000 (HNSW) |" in text
+    assert "| hybrid `search()` | 17.2 | 24.5 | 26.4 | – |" in text  # p95 missing: "–"
+    assert "| query embedding alone | 6.4 | 9.1 | – | – |" in text
+
+
+def test_it_renders_the_ann_configs_against_the_exact_scan():
+    text = render(MACHINE, all_outcomes(), "paperwire bench all")
+    assert "among 1,000,000 vectors" in text
+    assert "| exact scan (numpy), the baseline | 1.000 | 118.0 | 131.0 | 1.0× |" in text
+    assert "| HNSW ef=64 | 0.912 | 0.59 | 0.91 | 200.0× |" in text
+
+
+def test_it_renders_web_scenarios_and_the_page_cache_ratio():
+    data = json.loads((DATA / "web.json").read_text())
+    text = render(MACHINE, [outcome("web")], "paperwire bench all")
+    for scenario in data["scenarios"]:
+        assert f"| {scenario['name']} | {scenario['req_per_s']:,.0f} | " \
+               f"{scenario['p50_ms']:,.1f} |" in text
+    assert f"**{data['ratios']['page_cache']:.1f}×**" in text
+
+
+def test_it_renders_digests_and_the_naive_baseline():
+    data = json.loads((DATA / "digests.json").read_text())
+    text = render(MACHINE, [outcome("digests")], "paperwire bench all")
+    base = data["baseline"]
+    assert f"| digests built (outbox rows) | {data['median']['digests']:,.0f} |" in text
+    assert f"| ratio | {base['ratio']:.1f}× |" in text
+    assert f"every {base['stride']}th subscriber ({base['subscribers']:,} subscribers, " \
+           f"{base['digests']:,} digests)" in text
+    assert "Warning" not in text
+
+
+def test_it_renders_a_peak_memory_row_per_bench():
+    text = render(MACHINE, all_outcomes(), "paperwire bench all")
+    for title in TITLES.values():
+        assert f"| {title} | 300 MiB | 61.0 s | ok |" in text
+
+
+def test_it_tolerates_missing_and_unknown_keys():
+    bare = [Outcome(key, TITLES[key], "x", ok=True, data={"bench": key, "new": 1})
+            for key in TITLES]
+    text = render(MACHINE, bare, "paperwire bench all")
+    assert "## Ingest" in text and "## Peak memory" in text
+
+
+def test_a_failing_bench_becomes_a_failed_section_and_the_rest_still_runs(tmp_path):
+    fails = suite.Step("ingest", "Ingest", [
+        sys.executable, "-c", "import sys; print('generating …'); "
+        "sys.exit('ingest failed: disk full')"])
+    silent = suite.Step("web", "Web", [sys.executable, "-c", "pass"])
+    writes = suite.Step("digests", "Digests", [
+        sys.executable, "-c",
+        "import shutil, sys; shutil.copy(sys.argv[1], sys.argv[-1]); "
+        "b'x' * (64 * 2**20)",  # a peak wait4 must see
+        str(DATA / "digests.json")])
+    output = tmp_path / "BENCHMARKS.md"
+
+    outcomes = suite.run(steps=[fails, silent, writes], output=output,
+                         command="paperwire bench all", info=MACHINE)
+
+    assert [o.ok for o in outcomes] == [False, False, True]
+    text = output.read_text()
+    assert "## Ingest\n\n**Failed**: exit status 1." in text
+    assert "ingest failed: disk full" in text  # the end of its output
+    assert "## Web\n\n**Failed**: it ended without writing its JSON results." in text
+    assert "## Digests\n\nEvery daily and weekly digest" in text
+    assert "| Ingest | " in text and "| failed |" in text
+    assert outcomes[2].peak_rss_bytes >= 64 * 2**20
+
+
+def test_the_plan_runs_search_at_two_sizes_and_passes_the_sizes_on():
+    steps = {step.key: step for step in suite.plan(suite.QUICK)}
+    assert list(steps) == ["ingest", "search-small", "search-large", "web", "digests"]
+    small, large = steps["search-small"].argv, steps["search-large"].argv
+    assert small[small.index("--vectors") + 1] == "0"
+    assert large[large.index("--embed-sample") + 1] == "0"
+    assert large[large.index("--vectors") + 1] == str(suite.QUICK["ann_vectors"])
+    assert steps["ingest"].argv[-2:] == ["--runs", "1"]
+
+
+@pytest.mark.parametrize("key", ["ingest", "web", "digests"])
+def test_the_fixture_json_has_the_documented_envelope(key):
+    data = json.loads((DATA / f"{key}.json").read_text())
+    assert data["bench"] == key and data["schema"] == 1 and "params" in data

@@ -15,6 +15,7 @@ Runs in a child process on a fresh SQLite database. Steps:
 
 from __future__ import annotations
 
+import hashlib
 import statistics
 import time
 from pathlib import Path
@@ -242,8 +243,11 @@ def bench_ann(records: list[dict], vectors: np.ndarray, total: int, n_queries: i
         data[lo:hi] = _mix(vectors, parents[lo:hi], (0.6, 0.3, 0.1), 0.3, rng)
     keys = np.arange(total, dtype=np.int64)
     cache = Path(os.environ.get("PAPERWIRE_BENCH_CACHE", "/tmp"))
+    # Named by the real vectors it is grown from too: a cached graph of other vectors
+    # would be scored against an exact scan of these.
+    source = hashlib.sha1(vectors.tobytes()).hexdigest()[:12]
     path = cache / f"ann-{total}-{vectors.shape[1]}-{HNSW['connectivity']}-" \
-                   f"{HNSW['expansion_add']}-s{SEED}.usearch"
+                   f"{HNSW['expansion_add']}-s{SEED}-{source}.usearch"
     if not path.exists():
         build = Index(ndim=vectors.shape[1], metric="cos", dtype="f16",
                       connectivity=HNSW["connectivity"], expansion_add=HNSW["expansion_add"])

@@ -91,8 +91,8 @@ def get_model(device: str | None = None) -> SentenceTransformer:
             model = SentenceTransformer(_model_path(settings.EMBEDDING_MODEL), device=device)
             model.max_seq_length = settings.EMBEDDING_MAX_TOKENS
             if dtype != "float32":
-                # Measured on the CPU here (avx512_bf16): 1.9x the float32 rate for the
-                # same nDCG@10 on the judged queries (`paperwire bench search`).
+                # Measured on the CPU here (avx512_bf16): 1.5-1.9x the float32 rate for
+                # the same nDCG@10 on the judged queries (`paperwire bench search`).
                 model.to(getattr(torch, dtype))
             model.eval()
             _models[key] = model
@@ -140,9 +140,9 @@ _query_pool: tuple[int, ThreadPoolExecutor] | None = None
 def _one_core() -> None:
     import torch
 
-    # Per thread (OpenMP): a query is a few words, which one core embeds as fast as
-    # two; the other core stays free for the full-text search meanwhile, and a busy
-    # machine does not stall a query's two threads waiting on each other.
+    # Per thread (OpenMP). Measured idle: a query takes ~10 ms on one core, ~6 on two;
+    # but it runs beside the full-text search, which has the other core, and on a busy
+    # machine a query's two threads waiting on each other stalled for hundreds of ms.
     torch.set_num_threads(1)
 
 

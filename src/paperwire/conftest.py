@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import email
 import os
-import socket
 import subprocess
 import sys
 import threading
@@ -18,6 +17,7 @@ from typing import TYPE_CHECKING
 import pytest
 from django.db import connection
 
+from paperwire.benchmarks.common import free_port  # noqa: F401  (also for test modules)
 from paperwire.lib.tests.local_server import LocalServer
 
 if TYPE_CHECKING:
@@ -66,12 +66,6 @@ def cli(transactional_db, tmp_path):
     run.env = env
     return run
 
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on (for servers that need one named)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture

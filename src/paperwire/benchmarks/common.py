@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import statistics
 import threading
 import time
@@ -86,3 +87,10 @@ def write_json(path: str | Path | None, bench: str, document: dict) -> None:
     partial = path.with_name(path.name + ".partial")
     partial.write_text(json.dumps({"bench": bench, "schema": 1, **document}, indent=2) + "\n")
     partial.replace(path)
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on (for servers that need one named)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]

@@ -24,7 +24,6 @@ from __future__ import annotations
 import os
 import random
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -35,6 +34,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+
+from paperwire.benchmarks.common import free_port
 
 QUERIES = [
     "speculative decoding", "mixture of experts", "mechanistic interpretability",
@@ -179,12 +180,6 @@ def run_load(base_url: str, *, tokens: list[str], paper_ids: list[str], threads:
 
 
 # -- the server ---------------------------------------------------------------------------
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
 
 class Server:
     """`paperwire serve` on 127.0.0.1 in a child process; its output goes to a file."""

@@ -38,7 +38,7 @@ import numpy as np
 from rich.console import Console
 from rich.table import Table
 
-from paperwire.benchmarks.common import median, write_json
+from paperwire.benchmarks.common import free_port, median, write_json
 
 console = Console()
 SEED = 11
@@ -140,12 +140,6 @@ def _generate(records: list[dict], vectors: np.ndarray, total: int, before: date
 
 # -- the server -------------------------------------------------------------------------
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _die_with_parent() -> None:
     """In the server process: receive SIGTERM when the benchmark process dies (Linux)."""
     try:
@@ -164,7 +158,7 @@ class Server:
     """
 
     def __init__(self, *, workers: int, threads: int, page_cache: int) -> None:
-        self.port = _free_port()
+        self.port = free_port()
         env = {**os.environ, "PAPERWIRE_PAGE_CACHE_SECONDS": str(page_cache),
                "PAPERWIRE_LOG_LEVEL": "WARNING", "PAPERWIRE_INGEST_SOURCES": ""}
         self.log_path = Path(os.environ["PAPERWIRE_DATA_DIR"]) / f"server-{self.port}.log"

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import logging
-import socket
 import subprocess
 import sys
 import time
@@ -25,6 +24,7 @@ import pytest
 from django.test import override_settings
 from django.utils import timezone
 
+from paperwire.benchmarks.common import free_port
 from paperwire.ingest.jsonl import jsonl_record
 from paperwire.papers.models import Paper
 from paperwire.search.embeddings import embed_texts, model_key, paper_text, text_hash
@@ -38,12 +38,6 @@ FRESH_WITHIN = CHECK_EVERY + 2.0  # the look-up interval, plus a loaded machine'
 ANN_THRESHOLD = 10  # the subset holds about 60 papers: the HNSW file is used
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _new_record(shared_data) -> dict:
     """A real paper that the session's subset does not hold."""
     taken = {r["id"] for r in subset(shared_data)}
@@ -55,7 +49,7 @@ class Server:
     """`paperwire serve` in a subprocess; `ask` returns (process id, first arXiv id)."""
 
     def __init__(self, env: dict[str, str], log) -> None:
-        port = _free_port()
+        port = free_port()
         self.url = f"http://127.0.0.1:{port}"
         self.process = subprocess.Popen(
             [sys.executable, "-m", "paperwire", "serve", "--port", str(port),

@@ -67,7 +67,8 @@ SETTINGS: list[Setting] = [
             "bfloat16 on a CPU with native bfloat16 instructions, float16 on CUDA, else "
             "float32. The vectors agree to a cosine of 0.998, so it does not re-embed."),
     Setting("PAPERWIRE_EMBEDDING_DEVICE", "cpu", "`cpu` or `cuda` for embedding papers."),
-    Setting("PAPERWIRE_EMBEDDING_BATCH", "64", "Papers embedded per model call."),
+    Setting("PAPERWIRE_EMBEDDING_BATCH", "auto",
+            "Papers embedded per model call; `auto` takes 16 on a CPU, 512 on CUDA."),
     Setting("PAPERWIRE_EMBED_ON_INGEST", "true",
             "Queue a background task embedding each ingested batch (`true` or `false`)."),
     Setting("PAPERWIRE_SEARCH_ANN_THRESHOLD", "20000",

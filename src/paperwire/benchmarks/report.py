@@ -144,10 +144,12 @@ def embedding_section(outcomes: list[Outcome], gpu: str) -> str | None:
              "plain sentence-transformers (the first row, the baseline) against the tuned "
              "configurations, measured in the same run, with the search quality each "
              "costs on the judged query set (`paperwire bench search`).",
-             "**CPU**\n\n" + _embedding_table(d["embedding"])]
+             f"**CPU** ({d.get('cpu') or 'not recorded'})\n\n"
+             + _embedding_table(d["embedding"])]
     if d.get("embedding_gpu"):
         device = d.get("gpu_name") or gpu or "GPU"
-        parts.append(f"**GPU** ({device})\n\n" + _embedding_table(d["embedding_gpu"]))
+        parts.append(f"**GPU** ({device}; at least 20,000 abstracts)\n\n"
+                     + _embedding_table(d["embedding_gpu"]))
     elif gpu:
         parts.append(f"A GPU is present ({gpu}), but the search bench reported no GPU "
                      "figures.")

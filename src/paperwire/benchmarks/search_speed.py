@@ -68,11 +68,43 @@ def _queries(records: list[dict], n: int) -> list[str]:
 
 # -- 2. embedding throughput -----------------------------------------------------------
 
-def bench_embedding(records: list[dict], sample: int, repeats: int = 3) -> list[dict]:
+def cpu_description() -> str:
+    """The CPU's model name and the instructions that decide the embedding precision."""
+    try:
+        info = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return "unknown CPU"
+    name = next((line.split(":", 1)[1].strip() for line in info.splitlines()
+                 if line.startswith("model name")), "unknown CPU")
+    flags = sorted({f for f in ("avx512_bf16", "amx_bf16", "avx512f", "avx2")
+                    if f" {f}" in info})
+    return f"{name} ({', '.join(flags) or 'no AVX'})"
+
+
+def embedding_configs(device: str) -> list[tuple[str, int, int, str, str]]:
+    """(name, tokens, batch, precision, how) rows; the first is the plain baseline."""
+    from django.conf import settings
+
+    from paperwire.search import embeddings
+
+    tuned = embeddings.precision(device)
+    batch = embeddings.default_batch_size(device)
+    tokens = settings.EMBEDDING_MAX_TOKENS
+    rows = [("plain: float32, 256 tokens, batch 32", 256, 32, "float32", "encode"),
+            (f"{tuned}, 256 tokens, batch {batch}", 256, batch, tuned, "paperwire"),
+            (f"tuned (the default): {tuned}, {tokens} tokens, batch {batch}", tokens, batch,
+             tuned, "paperwire")]
+    if device == "cpu":
+        rows += [(f"{tuned}, 192 tokens, batch {batch}", 192, batch, tuned, "paperwire"),
+                 ("int8 dynamic quantisation, 256 tokens", 256, 32, "float32", "int8")]
+    return rows
+
+
+def bench_embedding(records: list[dict], sample: int, device: str = "cpu",
+                    repeats: int = 3) -> list[dict]:
     import copy
 
     import torch
-    from django.conf import settings
     from django.test import override_settings
 
     from paperwire.benchmarks.search_quality import evaluate, load_queries, ranker_for
@@ -80,39 +112,42 @@ def bench_embedding(records: list[dict], sample: int, repeats: int = 3) -> list[
     from paperwire.search.embeddings import paper_text
 
     texts = [paper_text(r["title"], r["abstract"]) for r in records]
-    sample_texts = texts[:sample]
+    # The real abstracts over again when the sample is larger than they are.
+    sample_texts = [texts[i % len(texts)] for i in range(sample)]
     queries = load_queries()
-    print(f"document embedding on the CPU ({torch.get_num_threads()} threads), "
-          f"{len(sample_texts)} abstracts:")
+    where = (f"{cpu_description()}, {torch.get_num_threads()} threads" if device == "cpu"
+             else torch.cuda.get_device_name(device))
+    print(f"document embedding on {device} ({where}), {len(sample_texts)} abstracts:")
 
-    def rate(max_tokens: int, batch: int, dtype: str, quantise: bool) -> tuple[float, np.ndarray]:
-        with override_settings(EMBEDDING_MAX_TOKENS=max_tokens, EMBEDDING_PRECISION=dtype):
-            model = embeddings.get_model("cpu")
-            if quantise:
-                model = torch.ao.quantization.quantize_dynamic(
-                    copy.deepcopy(model), {torch.nn.Linear}, dtype=torch.qint8)
-            with torch.inference_mode():
-                model.encode(sample_texts[:16], batch_size=batch)
-                elapsed = []
-                for _ in range(repeats):
-                    start = time.perf_counter()
-                    model.encode(sample_texts, batch_size=batch, normalize_embeddings=True)
-                    elapsed.append(time.perf_counter() - start)
-                vectors = model.encode(texts, batch_size=batch, convert_to_tensor=True)
-                vectors = torch.nn.functional.normalize(vectors.float(), dim=1)
-        return len(sample_texts) / statistics.median(elapsed), vectors.cpu().numpy()
+    def rate(max_tokens: int, batch: int, dtype: str, how: str) -> tuple[float, np.ndarray]:
+        with override_settings(EMBEDDING_MAX_TOKENS=max_tokens, EMBEDDING_PRECISION=dtype,
+                               EMBEDDING_BATCH=batch):
+            if how == "paperwire":
+                # The code path ingestion and `paperwire embed` use.
+                def embed(items: list[str]) -> np.ndarray:
+                    return embeddings.embed_texts(items, device=device)
+            else:
+                model = embeddings.get_model(device)
+                if how == "int8":
+                    model = torch.ao.quantization.quantize_dynamic(
+                        copy.deepcopy(model), {torch.nn.Linear}, dtype=torch.qint8)
 
-    tuned = embeddings.precision("cpu")
-    configs = [("plain: float32, 256 tokens, batch 32", 256, 32, "float32", False),
-               ("bfloat16, 256 tokens, batch 32", 256, 32, "bfloat16", False),
-               (f"tuned (the default): {tuned}, {settings.EMBEDDING_MAX_TOKENS} tokens, "
-                f"batch {settings.EMBEDDING_BATCH}", settings.EMBEDDING_MAX_TOKENS,
-                settings.EMBEDDING_BATCH, tuned, False),
-               ("bfloat16, 192 tokens, batch 32", 192, 32, "bfloat16", False),
-               ("int8 dynamic quantisation, 256 tokens", 256, 32, "float32", True)]
+                def embed(items: list[str]) -> np.ndarray:
+                    with torch.inference_mode():
+                        return model.encode(items, batch_size=batch, normalize_embeddings=True)
+            embed(sample_texts[:batch])
+            elapsed = []
+            for _ in range(repeats):
+                start = time.perf_counter()
+                embed(sample_texts)
+                elapsed.append(time.perf_counter() - start)
+            vectors = embed(texts).astype(np.float32)
+        vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+        return len(sample_texts) / statistics.median(elapsed), vectors
+
     results = []
-    for name, tokens, batch, dtype, quantise in configs:
-        per_s, vectors = rate(tokens, batch, dtype, quantise)
+    for name, tokens, size, dtype, how in embedding_configs(device):
+        per_s, vectors = rate(tokens, size, dtype, how)
         _swap_vectors(records, vectors)
         sem = evaluate(queries, ranker_for("semantic"))["all"]["ndcg@10"]
         hyb = evaluate(queries, ranker_for("hybrid"))["all"]["ndcg@10"]
@@ -315,7 +350,15 @@ def run(papers: int, vectors: int, queries: int, embed_sample: int,
     real = cached_embeddings([paper_text(r["title"], r["abstract"]) for r in records],
                              "real-papers")
     if embed_sample:
+        import torch
+
+        report["cpu"] = cpu_description()
         report["embedding"] = bench_embedding(records, embed_sample)
+        if torch.cuda.is_available():
+            report["gpu_name"] = torch.cuda.get_device_name(0)
+            # Enough abstracts for the GPU's rate to dwarf its start-up.
+            report["embedding_gpu"] = bench_embedding(records, max(embed_sample, 20_000),
+                                                      device="cuda")
         _swap_vectors(records, real)
     if papers > len(records):
         grow_corpus(records, real, papers)

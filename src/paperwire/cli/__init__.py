@@ -11,7 +11,8 @@ from rich.console import Console
 
 app = typer.Typer(help="paperwire: a self-hostable Daily Papers hub.", no_args_is_help=True,
                   pretty_exceptions_enable=False, add_completion=False)
-console = Console(stderr=True)
+# soft_wrap: a long path or reason stays one line in a log, where the width is a guess.
+console = Console(stderr=True, soft_wrap=True)
 
 
 def setup_django() -> None:

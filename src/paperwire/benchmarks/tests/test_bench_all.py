@@ -66,7 +66,7 @@ def test_it_renders_gpu_embedding_when_the_bench_measured_it():
     small.data["embedding_gpu"] = [{"name": "plain (256 tokens, batch 32)", "per_s": 2150.0,
                                     "ratio": 1.0}]
     text = render({**MACHINE, "GPU": "NVIDIA H100, 81559 MiB"}, [small], "paperwire bench all")
-    assert "**GPU** (NVIDIA H100, 81559 MiB)" in text
+    assert "**GPU** (NVIDIA H100, 81559 MiB; at least 20,000 abstracts)" in text
     assert "| plain (256 tokens, batch 32) | 2,150.0 | 1.0× | – | – | – |" in text
     assert "No GPU on this machine" not in text
 

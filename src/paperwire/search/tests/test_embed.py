@@ -72,3 +72,31 @@ def test_it_embeds_a_query_on_a_helper_thread_with_one_core():
     # The helper thread's one-core setting is its own: this thread keeps its cores.
     assert torch.get_num_threads() == threads
     assert any(t.name.startswith("embed-query") for t in threading.enumerate())
+
+
+def test_it_embeds_in_length_order_but_answers_in_the_callers(shared_data):
+    import numpy as np
+    import torch
+
+    from paperwire.search.embeddings import embed_texts, get_model, paper_text
+
+    texts = [paper_text(r["title"], r["abstract"]) for r in subset(shared_data)[:9]]
+    texts.append("short")
+    # Three batches of four, tokenised ahead of the model on a helper thread.
+    vectors = embed_texts(texts, batch_size=4)
+    with torch.inference_mode():
+        expected = get_model().encode(texts, batch_size=4, convert_to_tensor=True)
+    expected = torch.nn.functional.normalize(expected.float(), dim=1).numpy()
+    assert vectors.shape == (10, 384) and vectors.dtype == np.float32
+    assert np.allclose(vectors, expected, atol=1e-5)
+    # Alone it is not padded: the same vector but for rounding (bfloat16 on some CPUs).
+    assert float(embed_texts(texts[-1:])[0] @ vectors[-1]) > 0.999
+
+
+def test_it_picks_the_batch_size_by_device():
+    from paperwire.search.embeddings import default_batch_size
+
+    assert default_batch_size("cpu") == 16
+    assert default_batch_size("cuda:0") == 512
+    with override_settings(EMBEDDING_BATCH=100):
+        assert default_batch_size("cuda") == 100

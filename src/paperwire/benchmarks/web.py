@@ -9,8 +9,9 @@ Runs in a child process on a fresh SQLite database (benchmarks/fresh.py). Steps:
    is then built as `paperwire index rebuild` would;
 3. `paperwire serve` (gunicorn, its default 2 workers x 4 threads) on 127.0.0.1;
 4. a load generator in this process: asyncio, HTTP/1.1 keep-alive connections on
-   loopback, a fixed number of requests per scenario (never open-ended), latency per
-   request from write to last byte:
+   loopback, spread evenly over the server's worker processes, a fixed number of
+   requests per scenario (never open-ended), latency per request from write to last
+   byte:
    - daily page, page cache on (the default): `/` and `/papers?date=…` for 39 days
      spread over the whole range;
    - daily page, page cache off (PAPERWIRE_PAGE_CACHE_SECONDS=0): every request renders;
@@ -159,8 +160,10 @@ class Server:
 
     def __init__(self, *, workers: int, threads: int, page_cache: int) -> None:
         self.port = free_port()
+        self.workers = workers
         env = {**os.environ, "PAPERWIRE_PAGE_CACHE_SECONDS": str(page_cache),
-               "PAPERWIRE_LOG_LEVEL": "WARNING", "PAPERWIRE_INGEST_SOURCES": ""}
+               "PAPERWIRE_LOG_LEVEL": "WARNING", "PAPERWIRE_INGEST_SOURCES": "",
+               "PAPERWIRE_PROCESS_HEADER": "true"}
         self.log_path = Path(os.environ["PAPERWIRE_DATA_DIR"]) / f"server-{self.port}.log"
         self.log = self.log_path.open("wb")
         self.process = subprocess.Popen(
@@ -220,7 +223,8 @@ class Result:
 
 
 async def _get(reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
-               path: str) -> tuple[int, int]:
+               path: str) -> tuple[int, int, bytes]:
+    """(status, body length, response head) of one request on a kept-alive connection."""
     writer.write(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: paperwire-bench\r\n"
                  "Accept: text/html\r\n\r\n".encode())
     head = await reader.readuntil(b"\r\n\r\n")
@@ -230,25 +234,56 @@ async def _get(reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
         if line[:15].lower() == b"content-length:":
             length = int(line[15:])
     body = await reader.readexactly(length)
-    return status, len(body)
+    return status, len(body), head
+
+
+def _process(head: bytes) -> bytes:
+    for line in head.split(b"\r\n")[1:]:
+        if line[:21].lower() == b"x-paperwire-process: ":
+            return line[21:]
+    return b""
+
+
+async def _balanced_connections(port: int, count: int, workers: int) -> list:
+    """`count` keep-alive connections, an equal share held by each server process.
+
+    Left to the kernel, one gunicorn worker often accepts most of them (seen with 8:
+    8/0, 7/1, 5/3 from run to run), which halves the capacity measured, at random. The
+    server names the answering process (PAPERWIRE_PROCESS_HEADER); a connection to a
+    process that has its share already is closed and opened again.
+    """
+    share = -(-count // workers)
+    held: dict[bytes, int] = {}
+    kept, attempts = [], 0
+    while len(kept) < count:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        _, _, head = await _get(reader, writer, "/health")
+        process = _process(head)
+        attempts += 1
+        # Give up on balance after many tries rather than never start.
+        if held.get(process, 0) < share or attempts > 50 * count:
+            held[process] = held.get(process, 0) + 1
+            kept.append((reader, writer))
+        else:
+            writer.close()
+    return kept
 
 
 async def _load(port: int, paths: list[str], requests: int, concurrency: int,
-                name: str) -> Result:
+                name: str, workers: int) -> Result:
     queue = iter(range(requests))
     latencies: list[float] = []
     errors = 0
     size = 0
 
-    async def connection() -> None:
+    async def connection(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         nonlocal errors, size
-        reader, writer = await asyncio.open_connection("127.0.0.1", port)
         try:
             for n in queue:
                 path = paths[n % len(paths)]
                 started = time.perf_counter()
                 try:
-                    status, length = await asyncio.wait_for(_get(reader, writer, path), 60)
+                    status, length, _ = await asyncio.wait_for(_get(reader, writer, path), 60)
                 except (TimeoutError, OSError, asyncio.IncompleteReadError):
                     errors += 1
                     writer.close()
@@ -261,13 +296,15 @@ async def _load(port: int, paths: list[str], requests: int, concurrency: int,
         finally:
             writer.close()
 
+    connections = await _balanced_connections(port, concurrency, workers)
     started = time.perf_counter()
-    await asyncio.gather(*(connection() for _ in range(concurrency)))
+    await asyncio.gather(*(connection(reader, writer) for reader, writer in connections))
     return Result(name, len(latencies), time.perf_counter() - started, latencies, errors, size)
 
 
-def load(port: int, paths: list[str], requests: int, concurrency: int, name: str) -> Result:
-    return asyncio.run(_load(port, paths, requests, concurrency, name))
+def load(server: Server, paths: list[str], requests: int, concurrency: int,
+         name: str) -> Result:
+    return asyncio.run(_load(server.port, paths, requests, concurrency, name, server.workers))
 
 
 # -- the run ----------------------------------------------------------------------------
@@ -314,15 +351,15 @@ def run(*, papers: int, requests: int, search_requests: int, concurrency: int,
     for cache_seconds, key, label in ((60, "daily_cached", "daily page, page cache on"),
                                       (0, "daily_uncached", "daily page, page cache off")):
         with Server(workers=workers, threads=threads, page_cache=cache_seconds) as server:
-            load(server.port, daily_paths, len(daily_paths) * 2, 2, "warm-up")
+            load(server, daily_paths, len(daily_paths) * 2, 2, "warm-up")
             scenarios.append(_summary(key, [
-                _checked(server, load(server.port, daily_paths, requests, concurrency, label))
+                _checked(server, load(server, daily_paths, requests, concurrency, label))
                 for _ in range(runs)]))
             if cache_seconds == 0:
                 # Every worker loads the model on its first search: warm them all first.
-                load(server.port, search_paths, 8 * workers, workers * threads, "warm-up")
+                load(server, search_paths, 8 * workers, workers * threads, "warm-up")
                 scenarios.append(_summary("search_hybrid", [
-                    _checked(server, load(server.port, search_paths, search_requests,
+                    _checked(server, load(server, search_paths, search_requests,
                                           concurrency, "search page (hybrid)"))
                     for _ in range(runs)]))
 

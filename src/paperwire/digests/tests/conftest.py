@@ -6,15 +6,18 @@ Time is frozen at NOW, a Friday morning: a digest built then covers Thursday, DA
 
 from __future__ import annotations
 
+import time
+from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 from email.message import EmailMessage
 
 import pytest
 import time_machine
 from django.core.cache import cache
+from django.utils import timezone
 
 from paperwire.community.tests.conftest import alice, charlie  # noqa: F401  (fixtures)
-from paperwire.digests.models import Subscriber
+from paperwire.digests.models import WEEKLY, Delivery, Subscriber
 from paperwire.papers.models import Paper
 from paperwire.search.testing import (  # noqa: F401  (fixtures)
     committed_papers,
@@ -67,6 +70,29 @@ def make_paper(arxiv_id: str, day: date | None, title: str = "", **fields) -> Pa
 def make_subscriber(email_address: str, **fields) -> Subscriber:
     fields.setdefault("confirmed_at", NOW - timedelta(days=30))
     return Subscriber.objects.create(email=email_address, **fields)
+
+
+def make_weekly_readers(count: int) -> None:
+    """Yesterday's five papers and `count` confirmed weekly subscribers of the trending
+    list only: no alerts or picks, so no process sending to them loads the model."""
+    yesterday = timezone.localdate() - timedelta(days=1)
+    for n in range(5):
+        make_paper(f"2410.1724{n}", yesterday, f"Paper number {n}", upvotes=n)
+    Subscriber.objects.bulk_create(
+        [Subscriber(email=f"reader{n}@example.org", confirmed_at=timezone.now(),
+                    frequency=WEEKLY, trending_count=3, alerts=False, picks=False)
+         for n in range(count)], batch_size=500)
+
+
+def assert_each_sent_once(smtp, count: int) -> None:
+    """Each of make_weekly_readers' `count` readers got one digest, and it is recorded."""
+    smtp.wait_for(count, timeout=10)
+    time.sleep(0.5)  # a duplicate would arrive now
+    received = Counter(m["To"] for m in smtp.messages)
+    assert len(received) == count
+    assert set(received.values()) == {1}
+    assert Delivery.objects.count() == count
+    assert set(Delivery.objects.values_list("status", flat=True)) == {Delivery.SENT}
 
 
 def parts(message: EmailMessage) -> tuple[str, str]:

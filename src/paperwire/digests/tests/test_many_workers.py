@@ -9,15 +9,13 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from datetime import timedelta
 
 import pytest
-from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from paperwire.digests.models import WEEKLY, Delivery, Subscriber
+from paperwire.digests.models import Delivery
 from paperwire.digests.tasks import send_digests, send_outbox
-from paperwire.digests.tests.conftest import BASE_URL, make_paper
+from paperwire.digests.tests.conftest import BASE_URL, assert_each_sent_once, make_weekly_readers
 from paperwire.tests.workers import WorkerPool
 
 pytestmark = pytest.mark.timeout(180)
@@ -31,15 +29,7 @@ def _pid(worker_id: str) -> int:
 
 
 def test_it_sends_each_digest_once_with_three_workers(cli, smtp, tmp_path):
-    yesterday = timezone.localdate() - timedelta(days=1)
-    for n in range(5):
-        make_paper(f"2410.1724{n}", yesterday, f"Paper number {n}", upvotes=n)
-    now = timezone.now()
-    # Trending only: no alerts or picks, so no worker loads the embedding model.
-    Subscriber.objects.bulk_create(
-        [Subscriber(email=f"reader{n}@example.org", confirmed_at=now, frequency=WEEKLY,
-                    trending_count=3, alerts=False, picks=False)
-         for n in range(SUBSCRIBERS)], batch_size=500)
+    make_weekly_readers(SUBSCRIBERS)
     env = {**cli.env, "PAPERWIRE_SMTP_HOST": "127.0.0.1", "PAPERWIRE_SMTP_PORT": str(smtp.port),
            "PAPERWIRE_BASE_URL": BASE_URL, "PAPERWIRE_DIGEST_SEND_SHARE": str(SHARE)}
     pool = WorkerPool(env, tmp_path)
@@ -59,13 +49,7 @@ def test_it_sends_each_digest_once_with_three_workers(cli, smtp, tmp_path):
     assert exit_codes == [0, 0, 0], pool.output()
     assert "Traceback" not in pool.output()
 
-    smtp.wait_for(SUBSCRIBERS, timeout=10)
-    time.sleep(0.5)  # a duplicate would arrive now
-    received = Counter(m["To"] for m in smtp.messages)
-    assert len(received) == SUBSCRIBERS
-    assert set(received.values()) == {1}
-    assert Delivery.objects.count() == SUBSCRIBERS
-    assert set(Delivery.objects.values_list("status", flat=True)) == {Delivery.SENT}
+    assert_each_sent_once(smtp, SUBSCRIBERS)
 
     # Every task succeeded, each claimed by exactly one of the three workers.
     tasks = list(DBTaskResult.objects.all())

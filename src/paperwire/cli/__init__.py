@@ -179,3 +179,18 @@ def main() -> None:
     except KeyboardInterrupt:
         console.print("interrupted")
         sys.exit(130)
+    except Exception as error:
+        if not _is_missing_table(error):
+            raise
+        console.print(f"[red]The database has no tables yet ({error}): run "
+                      "`paperwire init` first.[/red]")
+        sys.exit(1)
+
+
+def _is_missing_table(error: Exception) -> bool:
+    """A command run against a database `paperwire init` never set up."""
+    from django.db import DatabaseError
+
+    text = str(error)
+    return isinstance(error, DatabaseError) and (
+        "no such table" in text or ("relation" in text and "does not exist" in text))

@@ -62,7 +62,8 @@ def embed_command(
     device: str = typer.Option(None, "--device", help="cpu or cuda (default: the setting)."),
     batch_size: int = typer.Option(None, "--batch-size", min=1,
                                    help="Papers per model call (default: the setting)."),
-    chunk: int = typer.Option(1024, help="Papers stored per transaction."),
+    chunk: int = typer.Option(None, min=1, help="Papers stored per transaction "
+                              "[default: 1,024 on a CPU, 16,384 on CUDA]."),
 ) -> None:
     """Embed every paper that has no current vector (resumable: run it again)."""
     import time
@@ -75,6 +76,8 @@ def embed_command(
     device = device or settings.EMBEDDING_DEVICE
     if device not in ("cpu", "cuda") and not device.startswith("cuda:"):
         raise typer.BadParameter("--device must be cpu or cuda")
+    # On a GPU a small chunk would leave it idle while the database reads and writes.
+    chunk = chunk or (16_384 if device.startswith("cuda") else 1_024)
     todo = papers_to_embed()
     total = todo.count()
     done = 0

@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import json
 import logging
-import subprocess
-import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -24,7 +22,7 @@ import pytest
 from django.test import override_settings
 from django.utils import timezone
 
-from paperwire.benchmarks.common import free_port
+from paperwire.benchmarks.soak import Server
 from paperwire.ingest.jsonl import jsonl_record
 from paperwire.papers.models import Paper
 from paperwire.search.embeddings import embed_texts, model_key, paper_text, text_hash
@@ -45,47 +43,16 @@ def _new_record(shared_data) -> dict:
     return next(r for r in map(json.loads, reversed(lines)) if r["id"] not in taken)
 
 
-class Server:
-    """`paperwire serve` in a subprocess; `ask` returns (process id, first arXiv id)."""
-
-    def __init__(self, env: dict[str, str], log) -> None:
-        port = free_port()
-        self.url = f"http://127.0.0.1:{port}"
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "paperwire", "serve", "--port", str(port),
-             "--workers", str(WORKERS), "--no-worker"],
-            env=env, stdout=log, stderr=subprocess.STDOUT)
-
-    def wait_until_up(self, timeout: float = 60) -> None:
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                if httpx.get(f"{self.url}/health", timeout=5).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            assert self.process.poll() is None, "the server exited"
-            assert time.monotonic() < deadline, "the server did not start"
-            time.sleep(0.2)
-
-    def ask(self, query: str) -> tuple[float, int, str | None]:
-        """(when the request started, which process answered, the first hit's id).
-        httpx.get opens a new connection each time: no keep-alive pins a worker."""
-        started = time.monotonic()
-        response = httpx.get(f"{self.url}/api/papers/search",
-                             params={"q": query, "limit": 5}, timeout=60)
-        assert response.status_code == 200, response.text
-        hits = response.json()
-        pid = int(response.headers["X-Paperwire-Process"])
-        return started, pid, hits[0]["paper"]["id"] if hits else None
-
-    def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+def ask(server: Server, query: str) -> tuple[float, int, str | None]:
+    """(when the request started, which process answered, the first hit's id).
+    httpx.get opens a new connection each time: no keep-alive pins a worker."""
+    started = time.monotonic()
+    response = httpx.get(f"{server.base_url}/api/papers/search",
+                         params={"q": query, "limit": 5}, timeout=60)
+    assert response.status_code == 200, response.text
+    hits = response.json()
+    pid = int(response.headers["X-Paperwire-Process"])
+    return started, pid, hits[0]["paper"]["id"] if hits else None
 
 
 def test_it_finds_a_new_paper_in_every_web_worker(cli, committed_papers, shared_data,
@@ -106,15 +73,14 @@ def test_it_finds_a_new_paper_in_every_web_worker(cli, committed_papers, shared_
            "PAPERWIRE_SEARCH_LEXICAL_WEIGHT": "0", "PAPERWIRE_PROCESS_HEADER": "true",
            "PAPERWIRE_EMBED_ON_INGEST": "false"}
     log_path = tmp_path / "server.log"
-    with log_path.open("w") as log:
-        server = Server(env, log)
+    server = Server(env, log_path, "--workers", str(WORKERS), "--no-worker")
     pool = ThreadPoolExecutor(2 * WORKERS)
 
     def ask_round() -> list[tuple[float, int, str | None]]:
-        return list(pool.map(server.ask, [text] * (2 * WORKERS)))
+        return list(pool.map(lambda query: ask(server, query), [text] * (2 * WORKERS)))
 
     try:
-        server.wait_until_up()
+        server.wait_ready(timeout=60)
         # 1. Warm: every worker loads the model and opens the index, and answers
         #    without the new paper first.
         warm: set[int] = set()

@@ -37,5 +37,7 @@ def search_papers(
 # Writes (POST /papers/submit, /papers/{id}/upvote, /papers/{id}/comments) before the
 # catch-all GET /papers/{id}, whose path would match them first.
 api.add_router("", "paperwire.api.community.router")
+# Save and the reader's collections (/papers/{id}/save, /me/collections…).
+api.add_router("", "paperwire.library.api.router")
 # /api/daily_papers and /api/papers/{id}, after /papers/search so that route wins.
 api.add_router("", "paperwire.api.daily.router")

@@ -20,6 +20,7 @@ from paperwire.papers.models import Paper, pks_by_arxiv_id
 from paperwire.search.tasks import enqueue_embedding
 
 NOT_ON_ARXIV = "not found on arXiv"
+HIDDEN = "not shown on this site"
 
 
 @dataclass
@@ -55,7 +56,8 @@ def import_into(collection: Collection, text: str, kind: str = "auto",
             continue
         paper = papers.get(entry.arxiv_id)
         if paper is None:
-            entry.reason = reasons.get(entry.arxiv_id, NOT_ON_ARXIV)
+            entry.reason = (HIDDEN if entry.arxiv_id in stored
+                            else reasons.get(entry.arxiv_id, NOT_ON_ARXIV))
             report.not_found.append(entry)
             continue
         if entry.arxiv_id in seen:

@@ -14,6 +14,7 @@ anyone else a collection does not exist: every route answers 404, never 403.
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.text import slugify
@@ -77,7 +78,7 @@ class CollectionQuerySet(models.QuerySet):
             raise LibraryError("The visibility is private, public or shared.")
         with transaction.atomic():
             # Serialise one owner's creations, so two at once cannot pass the bound.
-            type(user).objects.select_for_update().filter(pk=user.pk).first()
+            get_user_model().objects.select_for_update().filter(pk=user.pk).first()
             if self.filter(owner=user).count() >= MAX_COLLECTIONS:
                 raise LibraryError(f"You have {MAX_COLLECTIONS} collections, the most "
                                    "one reader may have; delete one first.")

@@ -200,3 +200,12 @@ def test_it_exports_from_the_page(alice, paper):
 
 def test_the_account_menu_links_to_the_library(alice):
     assert 'href="/library/"' in logged_in(alice).get("/").content.decode()
+
+
+def test_a_save_changes_the_list_etag(alice, paper):
+    client = logged_in(alice)
+    etag = client.get("/").headers["ETag"]
+    client.post("/papers/2401.10241/save")
+    response = client.get("/", headers={"if-none-match": etag})
+    assert response.status_code == 200
+    assert '<form class="save saved"' in response.content.decode()

@@ -14,8 +14,11 @@ FORMATS = tuple(EXPORTERS)
 
 def citation_for(paper: Paper) -> Citation:
     published = paper.published_at or paper.updated_at
+    # author_names is JSON a source wrote: only its strings are names.
+    names = paper.author_names if isinstance(paper.author_names, list) else []
     return Citation(
-        arxiv_id=paper.arxiv_id, title=paper.title, authors=list(paper.author_names or []),
+        arxiv_id=paper.arxiv_id, title=paper.title or "",
+        authors=[n for n in names if isinstance(n, str)],
         date=timezone.localdate(published) if published else paper.featured_on,
         version=paper.version, primary_category=paper.primary_category
         or (paper.category_list[0] if paper.category_list else ""),

@@ -209,3 +209,26 @@ def test_a_save_changes_the_list_etag(alice, paper):
     response = client.get("/", headers={"if-none-match": etag})
     assert response.status_code == 200
     assert '<form class="save saved"' in response.content.decode()
+
+
+def test_a_paper_in_several_collections_shows_once_in_each(alice, bob, paper, other_paper):
+    first = Collection.objects.create_for(alice, "First", "public")
+    second = Collection.objects.create_for(bob, "Second", "public")
+    for c in (first, second):
+        c.add(paper)
+        c.add(other_paper)
+    html = Client().get(first.get_absolute_url()).content.decode()
+    assert html.count('<article class="card">') == 2
+    assert html.index("Mixtral") < html.index("Zero Bubble")  # the latest added first
+
+
+@pytest.mark.parametrize("fmt", ["bibtex", "ris", "csl-json"])
+def test_no_stored_value_breaks_an_export(alice, fmt):
+    odd = Paper.objects.create(arxiv_id="2401.00001", title="\x00 odd \n title",
+                               author_names=["Ada", 5, None, {"x": 1}, ""],
+                               categories="", primary_category="")
+    reading = Collection.objects.create_for(alice, "Reading", "public")
+    reading.add(odd)
+    response = Client().get(f"/collections/{reading.pk}/export?format={fmt}")
+    assert response.status_code == 200 and b"2401.00001" in response.content
+    assert b"\x00" not in response.content

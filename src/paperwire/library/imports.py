@@ -79,9 +79,10 @@ def import_into(collection: Collection, text: str, kind: str = "auto",
 
 def fetch_from_arxiv(arxiv_ids: list[str]) -> dict[str, str]:
     """Store these papers from the arXiv API; the ids that could not be, with why."""
-    # A reader is waiting: one quick try or two, as a submission does.
+    # A reader is waiting: one quick try or two, as a submission does; arXiv's politeness
+    # delay still separates the pages of 100 ids a long import asks for.
     client = HttpClient(timeout=min(settings.HTTP_TIMEOUT, 15), retries=1,
-                        backoff=min(settings.HTTP_BACKOFF, 1))
+                        backoff=min(settings.HTTP_BACKOFF, 1), delay=settings.ARXIV_DELAY)
     try:
         result = run_ingest(ArxivSource(ids=arxiv_ids, client=client), resume=False,
                             after_batch=enqueue_embedding)

@@ -19,7 +19,7 @@ BIBTEX = """
 @pytest.fixture
 def arxiv(settings, local_server, shared_data):
     settings.ARXIV_API_URL = local_server.url + "api/query"
-    settings.HTTP_BACKOFF = 0
+    settings.HTTP_BACKOFF = settings.ARXIV_DELAY = 0
     serve_arxiv_ids(local_server, shared_data)
     return local_server
 
@@ -67,7 +67,7 @@ def test_it_imports_pasted_ids_and_counts_repeats(alice, paper, arxiv):
 
 def test_it_says_when_arxiv_cannot_be_reached(alice, settings, local_server):
     settings.ARXIV_API_URL = local_server.url + "api/query"
-    settings.HTTP_BACKOFF = 0
+    settings.HTTP_BACKOFF = settings.ARXIV_DELAY = 0
     local_server.respond = lambda path, query: (503, "down")
     reading = Collection.objects.create_for(alice, "Reading")
     html = logged_in(alice).post(f"/collections/{reading.pk}/import", {

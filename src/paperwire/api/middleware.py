@@ -25,12 +25,10 @@ class ReadApiCorsMiddleware:
         if request.method == "OPTIONS" and "Access-Control-Request-Method" in request.headers:
             response = HttpResponse(status=204)
             if request.headers["Access-Control-Request-Method"] in READ_METHODS:
-                response.headers.update({
-                    "Access-Control-Allow-Origin": "*",
-                    "Access-Control-Allow-Methods": "GET, HEAD, OPTIONS",
-                    "Access-Control-Allow-Headers": "Accept, If-None-Match",
-                    "Access-Control-Max-Age": str(PREFLIGHT_MAX_AGE),
-                })
+                response["Access-Control-Allow-Origin"] = "*"
+                response["Access-Control-Allow-Methods"] = "GET, HEAD, OPTIONS"
+                response["Access-Control-Allow-Headers"] = "Accept, If-None-Match"
+                response["Access-Control-Max-Age"] = str(PREFLIGHT_MAX_AGE)
             return response
         response = self.get_response(request)
         if request.method in READ_METHODS:

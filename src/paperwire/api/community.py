@@ -82,7 +82,7 @@ def submit(request: HttpRequest, data: SubmitIn):
     try:
         parse_arxiv_id(data.id)
     except InvalidArxivId as e:
-        raise HttpError(422, f"not an arXiv id or arXiv URL: {e}") from None
+        raise HttpError(400, f"not an arXiv id or arXiv URL: {e}") from None
     if not throttle.allow(submit_user=str(request.auth.pk)):
         raise HttpError(429, "too many submissions; wait and try again")
     try:
@@ -111,13 +111,13 @@ def comment(request: HttpRequest, paper_id: str, data: CommentIn):
     paper = _paper(paper_id)
     body = data.body.strip()
     if not body:
-        raise HttpError(422, "the comment is empty")
+        raise HttpError(400, "the comment is empty")
     parent = None
     if data.parent is not None:
         parent = Comment.objects.filter(pk=data.parent, paper=paper, is_deleted=False,
                                         is_hidden=False).first()
         if parent is None:
-            raise HttpError(422, "no such comment to reply to on this paper")
+            raise HttpError(400, "no such comment to reply to on this paper")
     if not throttle.allow(comment_user=str(request.auth.pk)):
         raise HttpError(429, "too many comments; wait and try again")
     new = Comment.post(request.auth, paper, body, parent)

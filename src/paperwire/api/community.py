@@ -15,6 +15,7 @@ from ninja.errors import HttpError
 from ninja.responses import Status
 from ninja.security import HttpBearer
 
+from paperwire.api.schemas import ErrorOut
 from paperwire.community import throttle
 from paperwire.community.models import MAX_COMMENT, ApiToken, Comment, Vote
 from paperwire.community.submit import SubmitError, submit_paper
@@ -76,7 +77,13 @@ def _paper(paper_id: str) -> Paper:
     return paper
 
 
-@router.post("/papers/submit", response={200: SubmitOut, 201: SubmitOut})
+# What every write can answer besides its success: a bad body (400), no valid token
+# (401), no such paper (404), too many calls (429); each with an `error`.
+WRITE_ERRORS = {400: ErrorOut, 401: ErrorOut, 404: ErrorOut}
+
+
+@router.post("/papers/submit", response={200: SubmitOut, 201: SubmitOut, **WRITE_ERRORS,
+                                         403: ErrorOut, 429: ErrorOut, 502: ErrorOut})
 def submit(request: HttpRequest, data: SubmitIn):
     """Submit a paper by arXiv id or arXiv URL; 201 when new, 200 when it was already in."""
     try:
@@ -97,7 +104,7 @@ def submit(request: HttpRequest, data: SubmitIn):
     })
 
 
-@router.post("/papers/{path:paper_id}/upvote", response=UpvoteOut)
+@router.post("/papers/{path:paper_id}/upvote", response={200: UpvoteOut, **WRITE_ERRORS})
 def upvote(request: HttpRequest, paper_id: str):
     """Toggle the token owner's upvote; answers the new state and count."""
     paper = _paper(paper_id)
@@ -105,7 +112,8 @@ def upvote(request: HttpRequest, paper_id: str):
     return {"id": paper.arxiv_id, "upvoted": voted, "upvotes": count}
 
 
-@router.post("/papers/{path:paper_id}/comments", response={201: CommentOut})
+@router.post("/papers/{path:paper_id}/comments",
+             response={201: CommentOut, **WRITE_ERRORS, 429: ErrorOut})
 def comment(request: HttpRequest, paper_id: str, data: CommentIn):
     """Comment on a paper, or reply to one of its comments (`parent`)."""
     paper = _paper(paper_id)

@@ -80,9 +80,12 @@ def _invalid(name: str, message: str) -> ValidationError:
 def _limit():
     return Query(50, ge=1, le=MAX_LIMIT, description=f"entries per page, 1 to {MAX_LIMIT}")
 ERRORS = {400: ErrorOut}
+# A cached list answers 304 to a matching If-None-Match (front/caching.py).
+NOT_MODIFIED = {304: None}
 
 
-@router.get("/daily_papers", response={200: list[DailyPaperOut], **ERRORS}, exclude_none=True)
+@router.get("/daily_papers", response={200: list[DailyPaperOut], **NOT_MODIFIED, **ERRORS},
+            exclude_none=True)
 @decorate_view(cached_list(version=lambda request: _daily_version(request)))
 def daily_papers(
     request: HttpRequest,

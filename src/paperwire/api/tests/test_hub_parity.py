@@ -232,6 +232,11 @@ def test_the_openapi_names_every_status_and_bound(client):
         assert "400" in paths[path]["get"]["responses"], path
     for path in ("/api/papers/{paper_id}", "/api/arxiv/{paper_id}/repos"):
         assert "404" in paths[path]["get"]["responses"], path
+    assert "304" in paths["/api/daily_papers"]["get"]["responses"]
+    for path in ("/api/papers/submit", "/api/papers/{paper_id}/upvote",
+                 "/api/papers/{paper_id}/comments"):
+        assert {"400", "401", "404"} <= set(paths[path]["post"]["responses"]), path
+    assert "429" in paths["/api/papers/submit"]["post"]["responses"]
 
     def param(path, name):
         (found,) = [p for p in paths[path]["get"]["parameters"] if p["name"] == name]

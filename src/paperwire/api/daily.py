@@ -79,6 +79,8 @@ def _invalid(name: str, message: str) -> ValidationError:
 
 def _limit():
     return Query(50, ge=1, le=MAX_LIMIT, description=f"entries per page, 1 to {MAX_LIMIT}")
+
+
 ERRORS = {400: ErrorOut}
 # A cached list answers 304 to a matching If-None-Match (front/caching.py).
 NOT_MODIFIED = {304: None}

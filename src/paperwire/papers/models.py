@@ -294,10 +294,14 @@ class PaperQuerySet(models.QuerySet):
             now = timezone.now()  # bulk_update skips auto_now
             for paper in updated:
                 paper.modified_at = now
+            # The daily fields only when a record gives them: a snapshot batch (no
+            # Daily Papers data) then updates no more columns than it did before.
+            daily = (DAILY_SUBMISSION_FIELDS if any(
+                r.daily_submitter or r.submitted_on_daily_at for r in records) else ())
             self.model.objects.bulk_update(
                 updated,
-                [*MERGED_FIELDS, *DAILY_SUBMISSION_FIELDS, "version", "author_names",
-                 "organisation", "featured_on", "modified_at"],
+                [*MERGED_FIELDS, *daily, "version", "author_names", "organisation",
+                 "featured_on", "modified_at"],
                 batch_size=500,
             )
             self._store_counts([p for p in updated if p.counts_changed])

@@ -70,6 +70,17 @@ def test_a_snapshot_ingest_keeps_the_daily_papers_submitter(client):
 
 
 @pytest.mark.django_db
+def test_a_daily_ingest_after_a_snapshot_adds_the_submitter(client):
+    Paper.objects.upsert_records([snapshot_record(SNAPSHOT_LINE)])
+    Paper.objects.upsert_records([daily_record(DAILY_ENTRY)])
+    paper = Paper.objects.get(arxiv_id="2410.17243")
+    assert (paper.submitter, paper.daily_submitter) == \
+        ("Zesen Cheng (arXiv uploader)", "ClownRat")
+    assert paper.submitted_on_daily_at == datetime(2024, 10, 25, 0, 57, 9, 392_000, tzinfo=UTC)
+    assert paper.organisation.avatar_url == "https://cdn.example.org/damo.png"
+
+
+@pytest.mark.django_db
 def test_a_second_daily_source_does_not_change_who_submitted(client):
     Paper.objects.upsert_records([daily_record(DAILY_ENTRY)])
     later = json.loads(json.dumps(DAILY_ENTRY))

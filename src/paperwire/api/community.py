@@ -15,6 +15,7 @@ from ninja.errors import HttpError
 from ninja.responses import Status
 from ninja.security import HttpBearer
 
+from paperwire.api.schemas import ErrorOut
 from paperwire.community import throttle
 from paperwire.community.models import MAX_COMMENT, ApiToken, Comment, Vote
 from paperwire.community.submit import SubmitError, submit_paper
@@ -76,13 +77,19 @@ def _paper(paper_id: str) -> Paper:
     return paper
 
 
-@router.post("/papers/submit", response={200: SubmitOut, 201: SubmitOut})
+# What every write can answer besides its success: a bad body (400), no valid token
+# (401), no such paper (404), too many calls (429); each with an `error`.
+WRITE_ERRORS = {400: ErrorOut, 401: ErrorOut, 404: ErrorOut}
+
+
+@router.post("/papers/submit", response={200: SubmitOut, 201: SubmitOut, **WRITE_ERRORS,
+                                         403: ErrorOut, 429: ErrorOut, 502: ErrorOut})
 def submit(request: HttpRequest, data: SubmitIn):
     """Submit a paper by arXiv id or arXiv URL; 201 when new, 200 when it was already in."""
     try:
         parse_arxiv_id(data.id)
     except InvalidArxivId as e:
-        raise HttpError(422, f"not an arXiv id or arXiv URL: {e}") from None
+        raise HttpError(400, f"not an arXiv id or arXiv URL: {e}") from None
     if not throttle.allow(submit_user=str(request.auth.pk)):
         raise HttpError(429, "too many submissions; wait and try again")
     try:
@@ -97,7 +104,7 @@ def submit(request: HttpRequest, data: SubmitIn):
     })
 
 
-@router.post("/papers/{path:paper_id}/upvote", response=UpvoteOut)
+@router.post("/papers/{path:paper_id}/upvote", response={200: UpvoteOut, **WRITE_ERRORS})
 def upvote(request: HttpRequest, paper_id: str):
     """Toggle the token owner's upvote; answers the new state and count."""
     paper = _paper(paper_id)
@@ -105,19 +112,20 @@ def upvote(request: HttpRequest, paper_id: str):
     return {"id": paper.arxiv_id, "upvoted": voted, "upvotes": count}
 
 
-@router.post("/papers/{path:paper_id}/comments", response={201: CommentOut})
+@router.post("/papers/{path:paper_id}/comments",
+             response={201: CommentOut, **WRITE_ERRORS, 429: ErrorOut})
 def comment(request: HttpRequest, paper_id: str, data: CommentIn):
     """Comment on a paper, or reply to one of its comments (`parent`)."""
     paper = _paper(paper_id)
     body = data.body.strip()
     if not body:
-        raise HttpError(422, "the comment is empty")
+        raise HttpError(400, "the comment is empty")
     parent = None
     if data.parent is not None:
         parent = Comment.objects.filter(pk=data.parent, paper=paper, is_deleted=False,
                                         is_hidden=False).first()
         if parent is None:
-            raise HttpError(422, "no such comment to reply to on this paper")
+            raise HttpError(400, "no such comment to reply to on this paper")
     if not throttle.allow(comment_user=str(request.auth.pk)):
         raise HttpError(429, "too many comments; wait and try again")
     new = Comment.post(request.auth, paper, body, parent)

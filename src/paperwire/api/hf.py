@@ -28,7 +28,15 @@ def paper_dict(paper: Paper) -> dict:
         "title": paper.title,
         "summary": paper.abstract,
         "upvotes": paper.upvotes,
+        # This site's discussion of the paper is its comments, read with
+        # /api/papers/{discussionId}?field=comments.
+        "discussionId": paper.arxiv_id,
     }
+    submitted_at = submitted_on_daily_at(paper)
+    if submitted_at:
+        data["submittedOnDailyAt"] = submitted_at
+    if paper.daily_submitter:
+        data["submittedOnDailyBy"] = submitter_dict(paper)
     if paper.code_url:
         data["githubRepo"] = paper.code_url
     if paper.project_url:
@@ -38,22 +46,45 @@ def paper_dict(paper: Paper) -> dict:
     return data
 
 
+def submitted_on_daily_at(paper: Paper) -> str | None:
+    """When the paper was submitted to Daily Papers, to the millisecond where a source
+    or a Submission said; else the start (UTC) of the day it was featured."""
+    if paper.submitted_on_daily_at is not None:
+        return hf_time(paper.submitted_on_daily_at)
+    if paper.featured_on is not None:
+        return hf_time(datetime.combine(paper.featured_on, time.min, UTC))
+    return None
+
+
+def submitter_dict(paper: Paper) -> dict:
+    """The Hub's user object for the Daily Papers submitter. `user` repeats `name`:
+    huggingface_hub's `User` reads the handle from there."""
+    return {"name": paper.daily_submitter, "user": paper.daily_submitter,
+            "fullname": paper.daily_submitter_fullname or paper.daily_submitter,
+            "avatarUrl": paper.daily_submitter_avatar_link, "type": "user"}
+
+
 def organisation_dict(organisation) -> dict:
-    return {"name": organisation.slug, "fullname": organisation.name, "avatarUrl": ""}
+    """The Hub's organisation object. The Hub writes the picture as `avatar`;
+    huggingface_hub's `Organization` reads `avatarUrl`: both are given."""
+    avatar = organisation.avatar_link
+    return {"name": organisation.slug, "fullname": organisation.name,
+            "avatar": avatar, "avatarUrl": avatar}
 
 
 def list_item(paper: Paper) -> dict:
     """An entry of /api/daily_papers and /api/papers/search: the paper, plus the
-    entry's own title, summary, date it was featured (or published) and comment count."""
-    featured = (datetime.combine(paper.featured_on, time.min, UTC)
-                if paper.featured_on else paper.published_at)
+    entry's own title, summary, the time it was submitted to Daily Papers (or
+    published) and comment count."""
     item = {
         "paper": paper_dict(paper),
-        "publishedAt": hf_time(featured),
+        "publishedAt": submitted_on_daily_at(paper) or hf_time(paper.published_at),
         "title": paper.title,
         "summary": paper.abstract,
         "numComments": paper.num_comments,
     }
     if paper.organisation_id is not None:
         item["organization"] = item["paper"]["organization"]
+    if paper.daily_submitter:
+        item["submittedBy"] = item["paper"]["submittedOnDailyBy"]
     return item

@@ -13,7 +13,22 @@ class AuthorOut(Schema):
 class OrganizationOut(Schema):
     name: str
     fullname: str
+    avatar: str = ""
     avatarUrl: str = ""
+
+
+class SubmitterOut(Schema):
+    name: str
+    user: str
+    fullname: str
+    avatarUrl: str = ""
+    type: str = "user"
+
+
+class ErrorOut(Schema):
+    """Every error answer: the reason, as the Hub gives it (huggingface_hub shows it)."""
+
+    error: str
 
 
 class PaperOut(Schema):
@@ -23,6 +38,9 @@ class PaperOut(Schema):
     title: str
     summary: str
     upvotes: int
+    discussionId: str
+    submittedOnDailyAt: str | None = None
+    submittedOnDailyBy: SubmitterOut | None = None
     githubRepo: str | None = None
     projectPage: str | None = None
     organization: OrganizationOut | None = None
@@ -35,3 +53,4 @@ class PaperListItemOut(Schema):
     summary: str
     numComments: int
     organization: OrganizationOut | None = None
+    submittedBy: SubmitterOut | None = None

@@ -14,7 +14,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from paperwire.community.models import Submission
+from paperwire.community.models import Submission, display_name
 from paperwire.ingest.arxiv import ArxivSource
 from paperwire.ingest.runner import run_ingest
 from paperwire.lib.arxiv_ids import InvalidArxivId, parse_arxiv_id
@@ -55,7 +55,14 @@ def submit_paper(user, text: str) -> Submitted:
     first_version = timezone.localdate(paper.published_at) if paper.published_at else None
     featured = first_version is not None and today - first_version <= window
     with transaction.atomic():
-        _, created = Submission.objects.get_or_create(paper=paper, defaults={"user": user})
+        submission, created = Submission.objects.get_or_create(paper=paper,
+                                                               defaults={"user": user})
+        if created:
+            # The API's `submittedBy`: set once, like the featured day below.
+            name = display_name(user)
+            Paper.objects.filter(pk=paper.pk, daily_submitter="").update(
+                daily_submitter=name, daily_submitter_fullname=name,
+                submitted_on_daily_at=submission.created_at, modified_at=timezone.now())
         if created and featured:
             # Featured once: a conditional UPDATE, so a paper featured meanwhile stays put.
             Paper.objects.filter(pk=paper.pk, featured_on=None).update(

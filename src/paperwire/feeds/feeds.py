@@ -6,6 +6,11 @@ parameters: `/feeds/daily.atom?week=2024-W43` is the feed of `/papers?week=2024-
 Titles, abstracts and names are untrusted text. Titles go into elements that readers
 take as plain text (RSS and Atom titles, JSON Feed `title`); the abstract goes into the
 HTML description/summary escaped, so a reader shows it as text and never runs it.
+
+Every link and GUID is absolute on PAPERWIRE_BASE_URL, never on the request's Host
+header (which anyone can set); the feed's self link keeps its query, so the feed of
+`?week=2024-W43` names itself. Each Atom entry carries the `<updated>` RFC 4287
+requires: the paper's latest arXiv version, else its first.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, time
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.core.exceptions import BadRequest
 from django.urls import reverse
@@ -39,8 +45,13 @@ class PaperFeed(Feed):
     def item_description(self, paper: Paper) -> str:
         return escape(" ".join(paper.abstract.split()))
 
+    def get_feed(self, obj, request):
+        feed = super().get_feed(obj, request)
+        feed.feed["feed_url"] = absolute(request.get_full_path())
+        return feed
+
     def item_link(self, paper: Paper) -> str:
-        return reverse("pw-paper", args=[paper.arxiv_id])
+        return absolute(reverse("pw-paper", args=[paper.arxiv_id]))
 
     def item_pubdate(self, paper: Paper) -> datetime | None:
         if paper.published_at is not None:
@@ -48,6 +59,9 @@ class PaperFeed(Feed):
         if paper.featured_on is not None:
             return datetime.combine(paper.featured_on, time.min, UTC)
         return None
+
+    def item_updateddate(self, paper: Paper) -> datetime:
+        return paper.updated_at or self.item_pubdate(paper) or paper.modified_at
 
     def item_author_name(self, paper: Paper) -> str | None:
         return ", ".join(paper.author_names) or None
@@ -59,6 +73,24 @@ class PaperFeed(Feed):
         # Read by the JSON Feed writer only; RSS and Atom ignore them.
         return {"content_text": paper.abstract, "authors": paper.author_names,
                 "external_url": paper.abs_url}
+
+
+def absolute(path: str) -> str:
+    return settings.BASE_URL + path
+
+
+def feed_version(feed: PaperFeed):
+    """The version of what a feed lists, for its ETag (see front/caching.py)."""
+    from paperwire.front.caching import rows_version
+
+    def version(request) -> str | None:
+        try:
+            obj = feed.get_object(request)
+        except BadRequest:
+            return None  # the feed answers the error
+        return rows_version(feed._get_dynamic_attr("items", obj))
+
+    return version
 
 
 def _query(params: dict[str, str]) -> str:
@@ -81,8 +113,9 @@ class DailyFeed(PaperFeed):
 
     def link(self, obj: dict) -> str:
         if obj["period"] is None:
-            return reverse("pw-home")
-        return reverse("pw-papers") + _query({**obj["period"].query(), "sort": obj["sort"]})
+            return absolute(reverse("pw-home"))
+        return absolute(reverse("pw-papers")
+                        + _query({**obj["period"].query(), "sort": obj["sort"]}))
 
     def description(self, obj: dict) -> str:
         return "Research papers picked by the community, newest day first."
@@ -103,7 +136,7 @@ class TrendingFeed(PaperFeed):
     description = "Recent papers ranked by upvotes decayed with age."
 
     def link(self) -> str:
-        return reverse("pw-trending")
+        return absolute(reverse("pw-trending"))
 
     def items(self):
         return Paper.objects.trending().cards()[:FEED_ITEMS]
@@ -126,7 +159,7 @@ class SearchFeed(PaperFeed):
 
     def link(self, form: SearchForm) -> str:
         params = {k: form.data.get(k, "") for k in form.fields if k != "page"}
-        return reverse("pw-search") + _query(params)
+        return absolute(reverse("pw-search") + _query(params))
 
     def description(self, form: SearchForm) -> str:
         return "Papers matching a search, best first."

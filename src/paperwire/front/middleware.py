@@ -5,6 +5,7 @@ Paper titles and abstracts are untrusted and are always escaped; the policy is t
 second line of defence should an escape ever be missed.
 
 Off by default, a second middleware names the process that answered (ProcessHeader).
+A third compresses the public, cookie-free answers (PublicGZip).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import os
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
+from django.middleware.gzip import GZipMiddleware
 
 POLICY = "; ".join([
     "default-src 'self'",
@@ -55,3 +57,19 @@ class ProcessHeaderMiddleware:
         # Read per response, not once here: gunicorn loads the app before it forks.
         response.headers["X-Paperwire-Process"] = str(os.getpid())
         return response
+
+
+# Paths whose answers hold nothing personal and no CSRF token: compressing them cannot
+# leak a secret through their size (BREACH), so they are compressed; pages, which carry
+# a CSRF token in forms, are not.
+PUBLIC_PREFIXES = ("/api/", "/feeds/", "/sitemap", "/opensearch.xml")
+
+
+class PublicGZipMiddleware(GZipMiddleware):
+    """Django's GZipMiddleware, for the JSON API, the feeds and the sitemaps only."""
+
+    def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        if request.method not in ("GET", "HEAD") or not request.path.startswith(
+                PUBLIC_PREFIXES):
+            return response
+        return super().process_response(request, response)

@@ -6,6 +6,7 @@ import json
 from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
+from urllib.parse import urljoin
 
 from django.conf import settings
 
@@ -23,12 +24,27 @@ def _name(value: object) -> object:
     return value
 
 
+def _avatar(value: object) -> str | None:
+    """An avatar URL; the Hub writes its own as paths (`/avatars/….svg`), resolved here
+    against the Hub the Daily Papers come from (PAPERWIRE_DAILY_URL)."""
+    if not isinstance(value, str) or not value:
+        return None
+    return urljoin(settings.DAILY_URL, value) if value.startswith("/") else value
+
+
 def daily_record(entry: dict, featured_on: date | None = None) -> PaperRecord:
     paper = entry.get("paper")
     if not isinstance(paper, dict):
         raise BadRecord("entry has no paper object")
-    featured = featured_on or entry.get("submittedOnDailyAt") or entry.get("publishedAt")
+    # An entry's `publishedAt` is when it was submitted to Daily Papers (the paper's own
+    # is inside `paper`); a paper object alone says it as `submittedOnDailyAt`.
+    submitted_at = entry.get("submittedOnDailyAt") or paper.get("submittedOnDailyAt") \
+        or entry.get("publishedAt")
+    featured = featured_on or submitted_at
     submitter = entry.get("submittedBy") or paper.get("submittedOnDailyBy")
+    if not isinstance(submitter, dict):
+        submitter = {}
+    organisation = paper.get("organization") or entry.get("organization")
     return PaperRecord.build(
         arxiv_id=paper.get("id"),
         title=paper.get("title") or entry.get("title"),
@@ -40,8 +56,13 @@ def daily_record(entry: dict, featured_on: date | None = None) -> PaperRecord:
         num_comments=entry.get("numComments"),
         code_url=paper.get("githubRepo"),
         project_url=paper.get("projectPage"),
-        organisation=_name(paper.get("organization") or entry.get("organization")),
-        submitter=submitter.get("name") if isinstance(submitter, dict) else None,
+        organisation=_name(organisation),
+        organisation_avatar=_avatar(organisation.get("avatar") or organisation.get("avatarUrl"))
+        if isinstance(organisation, dict) else None,
+        daily_submitter=submitter.get("name") or submitter.get("user"),
+        daily_submitter_fullname=submitter.get("fullname"),
+        daily_submitter_avatar=_avatar(submitter.get("avatarUrl")),
+        submitted_on_daily_at=submitted_at if isinstance(submitted_at, str) else None,
     )
 
 

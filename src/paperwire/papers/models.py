@@ -20,6 +20,13 @@ MERGED_FIELDS = (
     "title", "abstract", "primary_category", "categories", "published_at", "updated_at",
     "comments", "journal_ref", "doi", "license", "submitter", "code_url", "project_url",
 )
+# Who put the paper on Daily Papers, and when: set once, like `featured_on` (a later
+# source does not change who submitted a paper already featured). Apart from
+# `submitter`, which is arXiv's uploader.
+DAILY_SUBMISSION_FIELDS = (
+    "daily_submitter", "daily_submitter_fullname", "daily_submitter_avatar",
+    "submitted_on_daily_at",
+)
 # A count a source reports (a record's `upvotes`, `num_comments`) is the imported part of
 # the total; this site's own votes and comments are counted apart (`local_upvotes`,
 # `local_comments`, moved by the community app). Ingest stores the total as the
@@ -48,7 +55,7 @@ TRENDING_GRAVITY = 1.5
 CARD_FIELDS = (
     "arxiv_id", "title", "abstract", "author_names", "published_at", "featured_on",
     "upvotes", "num_comments", "code_url", "categories", "organisation__name",
-    "organisation__slug",
+    "organisation__slug", "updated_at", "modified_at",
 )
 EXCERPT_CHARS = 300
 # How a list of featured papers can be ordered: most upvoted, or newest first.
@@ -66,6 +73,8 @@ class Organisation(models.Model):
     name = models.CharField(max_length=200, unique=True)
     slug = models.SlugField(max_length=200, unique=True)
     url = models.URLField(max_length=500, blank=True)
+    # The organisation's picture as a source gave it (the Hub's `avatar`); http(s) only.
+    avatar_url = models.URLField(max_length=500, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -77,6 +86,16 @@ class Organisation(models.Model):
     @property
     def web_url(self) -> str:
         return _web_link(self.url)
+
+    @property
+    def avatar_link(self) -> str:
+        return _web_link(self.avatar_url)
+
+    @classmethod
+    def store_avatars(cls, avatars: dict[str, str]) -> None:
+        """Set the avatar of each named organisation that a source now gives."""
+        for name, url in avatars.items():
+            cls.objects.filter(name=name).exclude(avatar_url=url).update(avatar_url=url)
 
     @classmethod
     def ids_for_names(cls, names: Iterable[str]) -> dict[str, int]:
@@ -247,6 +266,8 @@ class PaperQuerySet(models.QuerySet):
         papers = ({p.arxiv_id: p for p in self.model.objects.filter(pk__in=stored.values())}
                   if stored else {})
         org_ids = Organisation.ids_for_names(r.organisation for r in records if r.organisation)
+        Organisation.store_avatars({r.organisation: r.organisation_avatar for r in records
+                                    if r.organisation and r.organisation_avatar})
 
         # Each id ends up "new", "updated" or "unchanged"; an id repeated in the batch
         # is merged in order and counted once.
@@ -273,10 +294,14 @@ class PaperQuerySet(models.QuerySet):
             now = timezone.now()  # bulk_update skips auto_now
             for paper in updated:
                 paper.modified_at = now
+            # The daily fields only when a record gives them: a snapshot batch (no
+            # Daily Papers data) then updates no more columns than it did before.
+            daily = (DAILY_SUBMISSION_FIELDS if any(
+                r.daily_submitter or r.submitted_on_daily_at for r in records) else ())
             self.model.objects.bulk_update(
                 updated,
-                [*MERGED_FIELDS, "version", "author_names", "organisation", "featured_on",
-                 "modified_at"],
+                [*MERGED_FIELDS, *daily, "version", "author_names", "organisation",
+                 "featured_on", "modified_at"],
                 batch_size=500,
             )
             self._store_counts([p for p in updated if p.counts_changed])
@@ -379,7 +404,15 @@ class Paper(models.Model):
     journal_ref = models.TextField(blank=True, default="")
     doi = models.CharField(max_length=500, blank=True, default="")
     license = models.CharField(max_length=500, blank=True, default="")
+    # arXiv's uploader (the snapshot's and OAI's `submitter`): who sent the paper to arXiv.
     submitter = models.CharField(max_length=300, blank=True, default="", db_index=True)
+    # Who submitted it to Daily Papers (the Hub's `submittedBy`, or the reader whose
+    # Submission featured it here) and when; the API's `submittedBy` and
+    # `/api/daily_papers?submitter=` read these, never `submitter`.
+    daily_submitter = models.CharField(max_length=300, blank=True, default="", db_index=True)
+    daily_submitter_fullname = models.CharField(max_length=300, blank=True, default="")
+    daily_submitter_avatar = models.URLField(max_length=500, blank=True, default="")
+    submitted_on_daily_at = models.DateTimeField(null=True, blank=True)
     code_url = models.URLField(max_length=500, blank=True, default="")
     project_url = models.URLField(max_length=500, blank=True, default="")
     organisation = models.ForeignKey(
@@ -428,6 +461,10 @@ class Paper(models.Model):
         if len(text) <= EXCERPT_CHARS:
             return text
         return text[:EXCERPT_CHARS].rsplit(" ", 1)[0].rstrip(".,;:") + " …"
+
+    @property
+    def daily_submitter_avatar_link(self) -> str:
+        return _web_link(self.daily_submitter_avatar)
 
     @property
     def code_link(self) -> str:
@@ -505,6 +542,15 @@ class Paper(models.Model):
         if record.featured_on is not None and self.featured_on is None:
             # A paper is featured once; a later source does not move it to another day.
             self.featured_on = record.featured_on
+            changed = True
+        if record.daily_submitter and not self.daily_submitter:
+            for name in DAILY_SUBMISSION_FIELDS:
+                value = getattr(record, name)
+                if value is not None and getattr(self, name) != value:
+                    setattr(self, name, value)
+                    changed = True
+        elif record.submitted_on_daily_at and self.submitted_on_daily_at is None:
+            self.submitted_on_daily_at = record.submitted_on_daily_at
             changed = True
         if record.organisation:
             org_id = org_ids[record.organisation]

@@ -51,6 +51,13 @@ class PaperRecord:
     code_url: str | None = None
     project_url: str | None = None
     organisation: str | None = None
+    organisation_avatar: str | None = None
+    # Who submitted the paper to Daily Papers (the Hub's user `name`, `fullname`, avatar)
+    # and when; `submitter` is arXiv's uploader.
+    daily_submitter: str | None = None
+    daily_submitter_fullname: str | None = None
+    daily_submitter_avatar: str | None = None
+    submitted_on_daily_at: datetime | None = None
     featured_on: date | None = None
     upvotes: int | None = None
     num_comments: int | None = None
@@ -83,6 +90,8 @@ class PaperRecord:
             record.authors = _authors(authors)
         for name, limit in (("comments", MAX_SHORT_FIELD), ("journal_ref", MAX_SHORT_FIELD),
                             ("license", MAX_LICENSE), ("submitter", MAX_SUBMITTER),
+                            ("daily_submitter", MAX_SUBMITTER),
+                            ("daily_submitter_fullname", MAX_SUBMITTER),
                             ("organisation", MAX_ORGANISATION)):
             value = fields.pop(name, None)
             if value is not None:
@@ -105,7 +114,7 @@ class PaperRecord:
         elif record.categories:
             record.primary_category = record.categories[0]
 
-        for name in ("published_at", "updated_at"):
+        for name in ("published_at", "updated_at", "submitted_on_daily_at"):
             value = fields.pop(name, None)
             if value is not None:
                 setattr(record, name, _datetime(value, name))
@@ -124,6 +133,16 @@ class PaperRecord:
                 if not url.lower().startswith(("http://", "https://")):
                     raise BadRecord(f"{name} is not an http(s) URL")
                 setattr(record, name, url)
+        for name in ("organisation_avatar", "daily_submitter_avatar"):
+            # A picture is decoration: one that is not an http(s) URL is left out, and
+            # the record kept.
+            value = fields.pop(name, None)
+            if isinstance(value, str) and value.lower().startswith(("http://", "https://")):
+                try:
+                    url = _text(value, name, MAX_URL)
+                except BadRecord:
+                    continue
+                setattr(record, name, url if " " not in url else None)
         if record.code_url is None or record.project_url is None:
             found_code, found_project = extract_links(record.abstract, record.comments)
             record.code_url = record.code_url or found_code

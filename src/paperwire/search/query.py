@@ -30,6 +30,7 @@ from paperwire.search.vectors import vector_index
 SORTS = ("relevance", "date", "upvotes")
 MODES = ("hybrid", "lexical", "semantic")
 MIN_CANDIDATES = 100  # each retriever's depth before fusion
+MAX_PER_PAGE = 120  # the API's search limit, as the Hub's
 MAX_CANDIDATES = 1_000  # deepest page reachable: MAX_CANDIDATES / per_page
 SEMANTIC_FLOOR = 0.15  # cosine below which a neighbour is not a match at all
 
@@ -189,7 +190,7 @@ def search(q: str, filters: SearchFilters | None = None, sort: str = "relevance"
     if mode not in MODES:
         raise ValueError(f"mode must be one of {', '.join(MODES)}")
     filters = filters or SearchFilters()
-    page, per_page = max(1, page), max(1, min(per_page, 100))
+    page, per_page = max(1, page), max(1, min(per_page, MAX_PER_PAGE))
     start = (page - 1) * per_page
     if not query_terms(q) and (mode == "lexical" or not q.strip()):
         if q.strip():  # only stop words or symbols, and no semantic retriever

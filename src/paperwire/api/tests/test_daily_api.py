@@ -29,6 +29,8 @@ def test_it_answers_in_the_shape_of_the_real_hub(client, shared_data):
     _paper("2401.10241", date(2024, 1, 18), title="Zero Bubble Pipeline Parallelism",
            abstract="Pipeline parallelism.", author_names=["Penghui Qi", "Min Lin"],
            upvotes=23, num_comments=4, organisation=org, submitter="Penghui Qi",
+           daily_submitter="akhaliq", daily_submitter_fullname="AK",
+           submitted_on_daily_at=datetime(2024, 1, 18, 3, 4, 5, 678_000, tzinfo=UTC),
            code_url="https://github.com/sail-sg/zero-bubble")
     (ours,) = client.get("/api/daily_papers").json()
     (theirs, _) = json.loads((shared_data / REAL_RESPONSE).read_text())
@@ -37,10 +39,16 @@ def test_it_answers_in_the_shape_of_the_real_hub(client, shared_data):
     # carries an entry-level summary and organization too; links are repeated at the
     # entry level, where huggingface_hub reads them).
     assert set(ours) - {"organization", "summary", "githubRepo"} <= set(theirs)
-    assert set(ours["paper"]) - {"githubRepo", "organization"} <= set(theirs["paper"])
-    assert ours["publishedAt"] == "2024-01-18T00:00:00.000Z"  # featured
+    # The Hub's /api/papers/{id} paper object carries submittedOnDaily*, too.
+    assert set(ours["paper"]) - {"githubRepo", "organization", "submittedOnDailyAt",
+                                 "submittedOnDailyBy"} <= set(theirs["paper"])
+    assert ours["publishedAt"] == "2024-01-18T03:04:05.678Z"  # submitted to Daily Papers
     assert ours["paper"]["publishedAt"] == "2024-01-16T09:30:00.000Z"  # on arXiv
-    assert ours["submittedBy"]["fullname"] == "Penghui Qi"
+    # The Daily Papers submitter, not arXiv's uploader (`submitter`).
+    assert ours["submittedBy"]["name"] == "akhaliq"
+    assert ours["submittedBy"]["fullname"] == "AK"
+    assert set(ours["submittedBy"]) - {"user"} <= set(theirs["submittedBy"])
+    assert ours["paper"]["discussionId"] == "2401.10241"
 
     # huggingface_hub reads ours into the same attributes as the real answer.
     info, real = PaperInfo(**ours), PaperInfo(**theirs)
@@ -49,11 +57,14 @@ def test_it_answers_in_the_shape_of_the_real_hub(client, shared_data):
         assert type(getattr(info, name)) is type(getattr(real, name)), name
     assert info.id == "2401.10241"
     assert [a.name for a in info.authors] == ["Penghui Qi", "Min Lin"]
-    assert info.submitted_at == datetime(2024, 1, 18, tzinfo=UTC)
+    assert info.submitted_at == datetime(2024, 1, 18, 3, 4, 5, 678_000, tzinfo=UTC)
     assert info.comments == 4
     assert info.github_repo == "https://github.com/sail-sg/zero-bubble"
     assert info.organization.fullname == "Sea AI Lab"
-    assert info.submitted_by.fullname == "Penghui Qi"
+    assert info.organization.name == "sea-ai-lab"
+    assert info.submitted_by.fullname == "AK"
+    assert info.submitted_by.username == "akhaliq"
+    assert info.discussion_id == "2401.10241"
 
 
 @pytest.mark.django_db
@@ -105,8 +116,10 @@ def test_it_pages_with_p_and_limit(client):
 
 @pytest.mark.django_db
 def test_it_keeps_one_submitters_entries(client):
-    _paper("2401.00001", date(2024, 1, 18), submitter="Ada Lovelace")
-    _paper("2401.00002", date(2024, 1, 18), submitter="Alan Turing")
+    _paper("2401.00001", date(2024, 1, 18), daily_submitter="Ada Lovelace")
+    _paper("2401.00002", date(2024, 1, 18), daily_submitter="Alan Turing")
+    # arXiv's uploader is not the Daily Papers submitter.
+    _paper("2401.00003", date(2024, 1, 18), submitter="Ada Lovelace")
     assert _ids(client.get("/api/daily_papers?submitter=ada+lovelace")) == ["2401.00001"]
 
 
@@ -114,20 +127,24 @@ def test_it_keeps_one_submitters_entries(client):
 @pytest.mark.parametrize("query", [
     "date=2024-02-30", "date=today", "week=2024-W60", "month=2024-13", "month=x",
     "date=2024-01-01&week=2024-W01", "limit=0", "limit=101", "limit=many", "p=-1",
-    "p=1.5", "sort=popular",
+    "p=1.5", "sort=popular", "p=10001", f"submitter={'x' * 301}",
 ])
-def test_it_answers_422_to_bad_parameters(client, query):
+def test_it_answers_400_to_bad_parameters(client, query):
     response = client.get(f"/api/daily_papers?{query}")
-    assert response.status_code == 422
-    assert response.json()["detail"][0]["loc"][0] == "query"
+    assert response.status_code == 400
+    # One readable reason that names the parameter, as the Hub answers.
+    (error,) = response.json().values()
+    assert query.split("=")[0].split("&")[-1] in response.json()["error"] or \
+        query.startswith("date=2024-01-01&week")
+    assert isinstance(error, str)
 
 
 @pytest.mark.django_db
 def test_it_runs_two_queries_for_a_page(client, django_assert_num_queries):
     org = Organisation.objects.create(name="Org", slug="org")
     for n in range(20):
-        _paper(f"2401.{n:05d}", date(2024, 1, 18), organisation=org, submitter="S")
-    with django_assert_num_queries(2):  # data version (ETag), the page
+        _paper(f"2401.{n:05d}", date(2024, 1, 18), organisation=org, daily_submitter="S")
+    with django_assert_num_queries(2):  # the list's version (ETag), the page
         assert len(client.get("/api/daily_papers").json()) == 20
 
 
@@ -165,7 +182,7 @@ def test_it_answers_404_in_json_for_unknown_papers(client, path):
     response = client.get(f"/api/papers/{path}")
     assert response.status_code == 404
     assert response.headers["Content-Type"] == "application/json; charset=utf-8"
-    assert "no paper" in response.json()["detail"]
+    assert "no paper" in response.json()["error"]
 
 
 @pytest.mark.django_db
@@ -223,3 +240,4 @@ def test_huggingface_hub_reads_a_paper_and_a_search(hub, hub_papers):
     with pytest.raises(HfHubHTTPError) as error:
         hub.paper_info("2401.99999")
     assert error.value.response.status_code == 404
+    assert "no paper '2401.99999'" in str(error.value)  # huggingface_hub shows our reason

@@ -26,11 +26,17 @@ def test_it_answers_in_the_hub_shape(client, papers):
     assert item["paper"]["publishedAt"].endswith("Z")
 
 
-@pytest.mark.parametrize("params", [{"q": "x", "limit": 0}, {"q": "x", "limit": 101},
-                                    {"q": "x", "limit": "ten"}, {"q": "x", "limit": ""}])
-def test_it_answers_422_to_bad_parameters(client, db, params):
+@pytest.mark.parametrize("params", [{"q": "x", "limit": 0}, {"q": "x", "limit": 121},
+                                    {"q": "x", "limit": "ten"}, {"q": "x", "limit": ""},
+                                    {"q": "x" * 10_001}])
+def test_it_answers_400_to_bad_parameters(client, db, params):
     response = client.get("/api/papers/search", params)
-    assert response.status_code == 422
+    assert response.status_code == 400
+    assert response.json()["error"].startswith(("limit: ", "q: "))
+
+
+def test_it_answers_up_to_120_results(client, db):
+    assert client.get("/api/papers/search", {"q": "x", "limit": 120}).status_code == 200
 
 
 @pytest.mark.parametrize("q", ['"unbalanced', "NEAR(a b)", "*", "🚀", "推测解码",

@@ -1,5 +1,7 @@
+import gzip
 import html
 import json
+import xml.etree.ElementTree as ET
 from datetime import UTC, date, datetime
 
 import feedparser
@@ -11,6 +13,12 @@ pytestmark = pytest.mark.django_db
 
 SCRIPT = "<script>alert(1)</script>"
 IMG = "<img src=x onerror=alert(1)>"
+
+
+@pytest.fixture(autouse=True)
+def base_url(settings):
+    # The client asks for http://testserver: links must not follow its Host header.
+    settings.BASE_URL = "https://papers.example.org"
 
 
 def _paper(arxiv_id: str, day: date | None, **fields) -> Paper:
@@ -40,7 +48,7 @@ def test_the_daily_feed_lists_the_newest_featured_papers(client, fmt, mime, vers
     assert feed.feed.title == "Daily Papers · paperwire"
     assert [e.title for e in feed.entries] == ["Zero Bubble Pipeline Parallelism", "Yesterday"]
     entry = feed.entries[0]
-    assert entry.link == "http://testserver/papers/2401.10241"
+    assert entry.link == "https://papers.example.org/papers/2401.10241"
     assert entry.summary == "Pipeline parallelism matters."
     assert entry.author == "Penghui Qi, Min Lin"
     assert [t.term for t in entry.tags] == ["cs.DC", "cs.LG"]
@@ -55,7 +63,7 @@ def test_the_daily_feed_takes_the_page_parameters(client):
     feed, _ = _parse(client, "/feeds/daily.atom?week=2024-W03")
     assert [e.title for e in feed.entries] == ["Wednesday", "Monday"]
     assert feed.feed.title == "Daily Papers, Week 3 of 2024 · paperwire"
-    assert feed.feed.link == "http://testserver/papers?week=2024-W03&sort=upvotes"
+    assert feed.feed.link == "https://papers.example.org/papers?week=2024-W03&sort=upvotes"
     feed, _ = _parse(client, "/feeds/daily.rss?date=2024-01-15")
     assert [e.title for e in feed.entries] == ["Monday"]
 
@@ -74,10 +82,10 @@ def test_the_json_feed_follows_json_feed_1_1(client):
     data = json.loads(response.content)
     assert data["version"] == "https://jsonfeed.org/version/1.1"
     assert data["title"] == "Daily Papers · paperwire"
-    assert data["home_page_url"] == "http://testserver/"
-    assert data["feed_url"] == "http://testserver/feeds/daily.json"
+    assert data["home_page_url"] == "https://papers.example.org/"
+    assert data["feed_url"] == "https://papers.example.org/feeds/daily.json"
     (item,) = data["items"]
-    assert item["id"] == item["url"] == "http://testserver/papers/2401.10241"
+    assert item["id"] == item["url"] == "https://papers.example.org/papers/2401.10241"
     assert item["external_url"] == "https://arxiv.org/abs/2401.10241"
     assert item["title"] == "Zero Bubble"
     assert item["content_text"] == "Pipeline <b>parallelism</b>."
@@ -105,7 +113,7 @@ def test_the_search_feed_follows_any_search(client):
     feed, _ = _parse(client, "/feeds/search.atom?q=speculative&category=cs.CL")
     assert [e.title for e in feed.entries] == ["Speculative decoding"]
     assert feed.feed.title == "Search: speculative · paperwire"
-    assert feed.feed.link == "http://testserver/search?q=speculative&category=cs.CL"
+    assert feed.feed.link == "https://papers.example.org/search?q=speculative&category=cs.CL"
     feed, _ = _parse(client, "/feeds/search.rss?q=speculative&sort=date")
     assert len(feed.entries) == 2
     assert client.get("/feeds/search.json").status_code == 400  # no query, no filter
@@ -146,7 +154,77 @@ def test_feeds_run_a_fixed_number_of_queries(client, django_assert_num_queries):
     for n in range(30):
         _paper(f"2401.{n:05d}", date(2024, 1, 10 + n % 5), author_names=["A B"],
                categories="cs.CL")
-    with django_assert_num_queries(2):  # data version, items
+    with django_assert_num_queries(2):  # the list's version (ETag), items
         client.get("/feeds/daily.rss")
-    with django_assert_num_queries(3):  # data version, newest day, items
+    with django_assert_num_queries(4):  # newest day and list for the ETag, then again
         client.get("/feeds/trending.json")
+
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+def test_every_atom_entry_carries_updated(client):
+    _paper("2401.00001", date(2024, 1, 18),
+           updated_at=datetime(2024, 1, 20, 8, 0, tzinfo=UTC))
+    _paper("2401.00002", date(2024, 1, 18), published_at=None)
+    root = ET.fromstring(client.get("/feeds/daily.atom").content)
+    entries = root.findall(f"{ATOM}entry")
+    assert len(entries) == 2
+    updated = {e.find(f"{ATOM}id").text: e.find(f"{ATOM}updated").text for e in entries}
+    assert updated == {
+        "https://papers.example.org/papers/2401.00001": "2024-01-20T08:00:00+00:00",
+        # No arXiv date: the day it was featured.
+        "https://papers.example.org/papers/2401.00002": "2024-01-18T00:00:00+00:00",
+    }
+
+
+@pytest.mark.parametrize("fmt", ["rss", "atom", "json"])
+def test_the_self_link_keeps_the_query(client, fmt):
+    _paper("2401.00001", date(2024, 1, 18))
+    response = client.get(f"/feeds/daily.{fmt}?week=2024-W03&sort=upvotes")
+    want = "https://papers.example.org/feeds/daily." + fmt + "?week=2024-W03&sort=upvotes"
+    if fmt == "json":
+        assert response.json()["feed_url"] == want
+        return
+    root = ET.fromstring(response.content)
+    links = [el for el in root.iter() if el.tag.endswith("link")
+             and el.get("rel") == "self"]
+    assert [el.get("href") for el in links] == [want]
+
+
+def test_links_never_come_from_the_host_header(client, settings):
+    settings.ALLOWED_HOSTS = ["*"]
+    _paper("2401.00001", date(2024, 1, 18))
+    for url in ("/feeds/daily.atom", "/feeds/trending.rss", "/feeds/search.atom?q=x"):
+        body = client.get(url, headers={"host": "evil.example"}).content.decode()
+        assert "evil.example" not in body, url
+        assert "https://papers.example.org/" in body
+
+
+def test_feeds_are_compressed_and_revalidate_when_compressed(client):
+    _paper("2401.00001", date(2024, 1, 18), title="Zero Bubble")
+    response = client.get("/feeds/daily.atom", headers={"accept-encoding": "gzip"})
+    assert response.headers["Content-Encoding"] == "gzip"
+    assert "Accept-Encoding" in response.headers["Vary"]
+    feed = feedparser.parse(gzip.decompress(response.content))
+    assert [e.title for e in feed.entries] == ["Zero Bubble"]
+    # GZipMiddleware weakens the ETag; sent back, it still matches.
+    etag = response.headers["ETag"]
+    assert etag.startswith('W/"')
+    again = client.get("/feeds/daily.atom",
+                       headers={"accept-encoding": "gzip", "if-none-match": etag})
+    assert again.status_code == 304
+
+
+def test_a_feeds_etag_follows_only_its_own_papers(client):
+    mine = _paper("2401.00001", date(2024, 1, 18))
+    other = _paper("2401.00002", date(2024, 1, 17))
+    url = "/feeds/daily.rss?date=2024-01-18"
+    first = client.get(url).headers["ETag"]
+
+    other.upvotes = 40  # a vote on a paper of another day
+    other.save()
+    assert client.get(url).headers["ETag"] == first
+    mine.upvotes = 3
+    mine.save()
+    assert client.get(url).headers["ETag"] != first

@@ -205,14 +205,24 @@ def test_it_keeps_pages_with_a_session_out_of_the_shared_cache(client):
     assert response.headers["Cache-Control"] == "private, no-cache"
 
 
-def test_it_links_the_feeds_of_the_day(client):
+def test_the_home_page_links_the_rolling_feeds(client):
+    # Not pinned to the day shown: a subscriber gets each new day as it comes.
     _paper("2401.00001", date(2024, 1, 18))
     html = client.get("/").content.decode()
+    assert ('<link rel="alternate" type="application/rss+xml" title="Daily Papers (RSS)" '
+            'href="/feeds/daily.rss">' in html)
+    assert '<link rel="alternate" type="application/atom+xml" title="Daily Papers (Atom)" ' \
+           'href="/feeds/daily.atom">' in html
+    assert 'href="/feeds/daily.json"' in html
+    assert "date=2024-01-18" not in html.split("</head>")[0]
+
+
+def test_a_day_links_the_feeds_of_that_day(client):
+    _paper("2401.00001", date(2024, 1, 18))
+    html = client.get("/papers?date=2024-01-18").content.decode()
     assert ('<link rel="alternate" type="application/rss+xml" title="Daily Papers, '
             '18 January 2024 (RSS)" href="/feeds/daily.rss?date=2024-01-18&amp;sort=upvotes">'
             in html)
-    assert 'type="application/atom+xml"' in html
-    assert 'type="application/feed+json"' in html
 
 
 def test_a_personal_page_has_its_own_etag(client):

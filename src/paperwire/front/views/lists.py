@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import render
+from django.urls import reverse
 
 from paperwire.feeds.links import feed_links
 from paperwire.front.caching import cached_list
@@ -44,6 +47,9 @@ def _featured_list(request: HttpRequest, *, home: bool) -> HttpResponse:
     period: Period | None = form.cleaned_data["period"]
     sort: str = form.cleaned_data["sort"]
     page: int = form.cleaned_data["page"]
+    # No period asked for: the latest day is shown, and the feeds offered are the
+    # rolling ones (always the newest papers), not that day's, which never changes.
+    feeds = feed_links("daily", "Daily Papers") if period is None else None
     if period is None:
         latest = Paper.objects.latest_featured_day()
         if latest is None:
@@ -72,7 +78,7 @@ def _featured_list(request: HttpRequest, *, home: bool) -> HttpResponse:
         "page": page,
         "has_next": has_next,
         "start": (page - 1) * PAGE_SIZE + 1,
-        "feeds": feed_links("daily", f"Daily Papers, {period.label}", feed_params),
+        "feeds": feeds or feed_links("daily", f"Daily Papers, {period.label}", feed_params),
     })
 
 
@@ -93,3 +99,17 @@ def trending(request: HttpRequest) -> HttpResponse:
         "trending_days": TRENDING_DAYS,
         "feeds": feed_links("trending", "Trending papers"),
     })
+
+
+def hub_period(request: HttpRequest, kind: str, value: str) -> HttpResponse:
+    """`/papers/date/2024-01-05`, `/papers/week/2024-W01`, `/papers/month/2024-01` (the
+    Hub's shapes): permanently to `/papers?date=…`, which checks the value (a 400 page
+    for an impossible one). Other parameters (`sort`, `page`) are kept."""
+    params = {k: v for k, v in request.GET.items() if k not in ("date", "week", "month")}
+    query = urlencode({kind: value, **params})
+    return HttpResponsePermanentRedirect(f"{reverse('pw-papers')}?{query}")
+
+
+def hub_trending(request: HttpRequest) -> HttpResponse:
+    query = request.GET.urlencode()
+    return HttpResponsePermanentRedirect(reverse("pw-trending") + (f"?{query}" if query else ""))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -53,6 +54,9 @@ def paper(request: HttpRequest, arxiv_id: str) -> HttpResponse:
         "authors": authors,
         "similar": similar,
         "markdown_url": reverse("pw-paper-md", args=[paper.arxiv_id]),
+        # Link previews and the canonical link name the site's address, not the Host
+        # header this request came with.
+        "page_url": settings.BASE_URL + reverse("pw-paper", args=[paper.arxiv_id]),
     })
 
 

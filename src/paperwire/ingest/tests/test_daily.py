@@ -63,14 +63,19 @@ def test_it_reads_the_recorded_file(shared_data):
     assert (first.upvotes, first.num_comments) == (64, 3)
     assert first.authors == ["Zesen Cheng", "Hang Zhang", "Kehan Li", "Sicong Leng",
                              "Zhiqiang Hu", "Fei Wu", "Deli Zhao", "Xin Li", "Lidong Bing"]
-    assert first.submitter == "ClownRat"
+    # Who submitted it to Daily Papers, apart from arXiv's uploader (`submitter`).
+    assert first.submitter is None
+    assert (first.daily_submitter, first.daily_submitter_fullname) == ("ClownRat", "Zesen Cheng")
+    assert first.daily_submitter_avatar == \
+        "https://huggingface.co/avatars/1b09e2742aecce1bbdc57f0c4504cf38.svg"
+    assert first.submitted_on_daily_at == datetime(2024, 10, 25, 0, 57, 9, 392_000, tzinfo=UTC)
     assert first.abstract.startswith("Contrastive loss is a powerful approach")
 
     assert second.arxiv_id == "2410.18745"
     assert (second.featured_on, second.upvotes, second.num_comments) == \
         (date(2024, 10, 25), 14, 3)
     assert "\\method" in second.abstract
-    assert second.submitter == "Chancy"
+    assert second.daily_submitter == "Chancy"
 
 
 @pytest.mark.django_db

@@ -20,7 +20,8 @@ from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 from ninja.responses import Status
 
-from paperwire.api.community import TokenAuth
+from paperwire.api.community import WRITE_ERRORS, TokenAuth
+from paperwire.api.schemas import ErrorOut
 from paperwire.lib.arxiv_ids import InvalidArxivId, parse_arxiv_id
 from paperwire.library.exports import export_response
 from paperwire.library.imports import fetch_from_arxiv
@@ -81,35 +82,36 @@ def _own(request: HttpRequest, slug: str) -> Collection:
     return get_object_or_404(Collection, owner=request.auth, slug=slug[:60])
 
 
-@router.post("/papers/{path:paper_id}/save", response=SaveOut)
+@router.post("/papers/{path:paper_id}/save", response={200: SaveOut, **WRITE_ERRORS})
 def save(request: HttpRequest, paper_id: str):
     """Toggle the paper in the token owner's "Saved" collection; answers the new state."""
     paper = _visible_paper(paper_id)
     try:
         saved = toggle_save(request.auth, paper)
     except LibraryError as e:
-        raise HttpError(422, str(e)) from None
+        raise HttpError(400, str(e)) from None
     return {"id": paper.arxiv_id, "saved": saved}
 
 
-@router.get("/me/collections", response=list[CollectionOut])
+@router.get("/me/collections", response={200: list[CollectionOut], 401: ErrorOut})
 def list_collections(request: HttpRequest):
     """The token owner's collections, with how many papers each holds."""
     return [_out(request, c, c.paper_count)
             for c in Collection.objects.owned_by(request.auth).with_counts()]
 
 
-@router.post("/me/collections", response={201: CollectionOut})
+@router.post("/me/collections", response={201: CollectionOut, **WRITE_ERRORS})
 def create_collection(request: HttpRequest, data: CollectionIn):
     """Make a collection; the answer carries its `slug`, which the other calls take."""
     try:
         made = Collection.objects.create_for(request.auth, data.name, data.visibility)
     except LibraryError as e:
-        raise HttpError(422, str(e)) from None
+        raise HttpError(400, str(e)) from None
     return Status(201, _out(request, made, 0))
 
 
-@router.post("/me/collections/{slug}/papers", response={200: AddedOut, 201: AddedOut})
+@router.post("/me/collections/{slug}/papers",
+             response={200: AddedOut, 201: AddedOut, **WRITE_ERRORS, 502: ErrorOut})
 def add_paper(request: HttpRequest, slug: str, data: PaperIn):
     """Add a paper by arXiv id or URL: 201 when added, 200 when it was in already. A
     paper this site does not have yet is fetched from arXiv (404 when arXiv has none)."""
@@ -117,7 +119,7 @@ def add_paper(request: HttpRequest, slug: str, data: PaperIn):
     try:
         arxiv_id = parse_arxiv_id(data.id).id
     except InvalidArxivId as e:
-        raise HttpError(422, f"not an arXiv id or arXiv URL: {e}") from None
+        raise HttpError(400, f"not an arXiv id or arXiv URL: {e}") from None
     paper = Paper.objects.filter(arxiv_id=arxiv_id).first()
     if paper is None:
         reason = fetch_from_arxiv([arxiv_id]).get(arxiv_id)
@@ -130,7 +132,7 @@ def add_paper(request: HttpRequest, slug: str, data: PaperIn):
     try:
         added = collection.add(paper, request.auth)
     except LibraryError as e:
-        raise HttpError(422, str(e)) from None
+        raise HttpError(400, str(e)) from None
     return Status(201 if added else 200,
                   {"collection": collection.slug, "id": paper.arxiv_id, "added": added})
 

@@ -55,8 +55,8 @@ def test_it_makes_and_lists_collections(alice, paper, token):
 @pytest.mark.parametrize("data", [{}, {"name": ""}, {"name": "x" * 101},
                                   {"name": "a\x00b"}, {"name": "   "},
                                   {"name": "ok", "visibility": "everyone"}, {"name": 5}])
-def test_it_answers_422_for_a_bad_collection(alice, token, data):
-    assert _call("post", "/me/collections", token, data).status_code == 422
+def test_it_answers_400_for_a_bad_collection(alice, token, data):
+    assert _call("post", "/me/collections", token, data).status_code == 400
     assert not Collection.objects.exists()
 
 
@@ -80,7 +80,7 @@ def test_it_adds_papers_and_exports_them(alice, paper, other_paper, token):
                            token).content)
     assert {i["number"] for i in csl} == {"arXiv:2401.10241", "arXiv:2401.04088"}
     assert _call("get", "/me/collections/reading/export?format=word", token
-                 ).status_code == 422
+                 ).status_code == 400
 
 
 def test_it_fetches_a_paper_from_arxiv_to_add_it(alice, token, settings, local_server,
@@ -94,7 +94,7 @@ def test_it_fetches_a_paper_from_arxiv_to_add_it(alice, token, settings, local_s
     missing = _call("post", "/me/collections/reading/papers", token, {"id": "2401.99999"})
     assert missing.status_code == 404
     bad = _call("post", "/me/collections/reading/papers", token, {"id": "javascript:x"})
-    assert bad.status_code == 422
+    assert bad.status_code == 400
 
 
 def test_it_answers_404_for_an_unknown_collection(alice, token):

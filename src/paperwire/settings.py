@@ -54,6 +54,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "paperwire.front.middleware.ContentSecurityPolicyMiddleware",
+    # Before anything reads the session cookie or a form: NUL and lone surrogates refused.
+    "paperwire.front.inputs.RefuseUnstorableInputMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",

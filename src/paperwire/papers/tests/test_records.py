@@ -74,7 +74,8 @@ def test_it_leaves_unsaid_fields_as_none():
     ({"arxiv_id": "2401.10241", "title": "T", "license": "L" * 501}, "license too long"),
     ({"arxiv_id": "2401.10241", "title": "T", "organisation": "O" * 201},
      "organisation too long"),
-    ({"arxiv_id": "2401.10241", "title": "T", "categories": ["c" * 39 + chr(97 + n) for n in range(20)]},
+    ({"arxiv_id": "2401.10241", "title": "T",
+      "categories": ["c" * 39 + chr(97 + n) for n in range(20)]},
      "categories too long"),
 ])
 def test_it_refuses_a_bad_field_with_a_reason(fields, reason):

@@ -22,7 +22,7 @@ from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import url_has_allowed_host_and_scheme, urlsafe_base64_encode
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from paperwire.community import emails, throttle
 from paperwire.community.forms import LoginForm, ResetForm, SignupForm, TokenForm
@@ -42,9 +42,10 @@ TOO_MANY = "Too many attempts from here or for this address. Wait a few minutes 
 
 
 def _send_verification(user) -> None:
+    # Nothing the sign-up form took goes in this mail but the address itself: the address
+    # is not proven yet, and a display name would let anyone mail their words to it.
     token = signing.dumps({"u": user.pk, "e": user.email}, salt=VERIFY_SALT)
-    emails.send("verify", user.email, {
-        "name": user.profile.display_name, "link": emails.absolute("pw-verify", token)})
+    emails.send("verify", user.email, {"link": emails.absolute("pw-verify", token)})
 
 
 def signup(request: HttpRequest) -> HttpResponse:
@@ -79,14 +80,18 @@ def signup_sent(request: HttpRequest) -> HttpResponse:
     return render(request, "community/signup_sent.html")
 
 
+@require_http_methods(["GET", "POST"])
 def verify(request: HttpRequest, token: str) -> HttpResponse:
-    """Confirm an address from the link in the mail (a GET: confirming only proves the
-    mailbox reads mail, so a link scanner following it does no harm)."""
+    """Confirm an address from the link in the mail: the link opens a page, and its button
+    (a POST) confirms. Mail scanners follow links; had a GET confirmed, anyone could sign
+    up with someone else's address and have the scanner confirm it for them."""
     try:
         data = signing.loads(token, salt=VERIFY_SALT, max_age=VERIFY_MAX_AGE)
         user = User.objects.get(pk=data["u"], email=data["e"])
     except (signing.BadSignature, User.DoesNotExist, KeyError, TypeError):
         return render(request, "community/verify_failed.html", status=400)
+    if request.method != "POST":
+        return render(request, "community/verify.html", {"email": user.email})
     Profile.objects.filter(user=user, email_verified_at=None).update(
         email_verified_at=timezone.now())
     messages.success(request, "Your email address is confirmed. Welcome!")

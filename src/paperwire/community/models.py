@@ -365,12 +365,12 @@ class ApiToken(models.Model):
 
     objects = ApiTokenQuerySet.as_manager()
 
+    def __str__(self) -> str:
+        return f"{self.prefix}… of user {self.user_id}"
+
     @property
     def is_expired(self) -> bool:
         return self.expires_at is not None and self.expires_at <= timezone.now()
-
-    def __str__(self) -> str:
-        return f"{self.prefix}… of user {self.user_id}"
 
 
 class AuditEntry(models.Model):

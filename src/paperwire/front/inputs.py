@@ -72,5 +72,6 @@ def _json_strings(value: object) -> Iterator[str]:
 def _refuse(request: HttpRequest, reason: str) -> HttpResponse:
     message = f"Bad request: {reason}, which no input may hold."
     if request.path_info.startswith("/api/"):
-        return JsonResponse({"detail": message}, status=400)
+        return JsonResponse({"detail": message}, status=400,
+                            content_type="application/json; charset=utf-8")
     return HttpResponse(message, status=400, content_type="text/plain; charset=utf-8")

@@ -59,6 +59,8 @@ MIDDLEWARE = [
     "paperwire.front.middleware.PublicGZipMiddleware",
     "paperwire.api.middleware.ReadApiCorsMiddleware",
     "paperwire.front.middleware.ContentSecurityPolicyMiddleware",
+    # Before anything reads the session cookie or a form: NUL and lone surrogates refused.
+    "paperwire.front.inputs.RefuseUnstorableInputMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",

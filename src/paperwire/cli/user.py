@@ -50,9 +50,16 @@ def create(
 def token(
     email: str,
     name: str = typer.Option("cli", help="A name to recognise the token by."),
+    expires_in_days: int = typer.Option(
+        0, "--expires-in-days", min=0, max=36_500,
+        help="Days the token works for; 0 (the default): until revoked."),
 ) -> None:
-    """Print a new API token for the account (shown once; only its hash is kept)."""
+    """Print a new API token for the account (shown once; only its hash is kept). It
+    works until revoked, it expires, or the account's password changes."""
+    from datetime import timedelta
+
     from django.contrib.auth import get_user_model
+    from django.utils import timezone
 
     from paperwire.community.models import ApiToken
 
@@ -61,4 +68,5 @@ def token(
     if user is None:
         console.print(f"[red]no active account {email}[/red]")
         raise typer.Exit(1)
-    print(ApiToken.objects.issue(user, name))
+    expires_at = timezone.now() + timedelta(days=expires_in_days) if expires_in_days else None
+    print(ApiToken.objects.issue(user, name, expires_at))

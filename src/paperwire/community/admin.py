@@ -150,6 +150,12 @@ class ModeratedUserAdmin(UserAdmin):
     def unblock(self, request, user) -> bool:
         return bool(User.objects.filter(pk=user.pk, is_active=False).update(is_active=True))
 
+    def user_change_password(self, request, id, form_url=""):
+        response = super().user_change_password(request, id, form_url)
+        if request.method == "POST" and response.status_code == 302:  # the password changed
+            ApiToken.objects.revoke_all(User.objects.get(pk=id))
+        return response
+
 
 # --- Authorship claims ---
 

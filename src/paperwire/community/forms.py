@@ -73,4 +73,9 @@ class AttachForm(forms.Form):
 
 
 class TokenForm(forms.Form):
+    EXPIRY_CHOICES = [("30", "30 days"), ("90", "90 days"), ("365", "a year"), ("", "never")]
+
     name = forms.CharField(max_length=100, required=False)
+    expires_in_days = forms.TypedChoiceField(
+        choices=EXPIRY_CHOICES, coerce=int, empty_value=None, required=False, initial="90",
+        label="Expires after")

@@ -317,25 +317,35 @@ class Membership(models.Model):
         return f"user {self.user_id} in {self.organisation}"
 
 
+# How stale a token's last_used_at may be: at most one write a minute, not one a request.
+LAST_USED_PRECISION = timedelta(minutes=1)
+
+
 class ApiTokenQuerySet(models.QuerySet):
-    def issue(self, user, name: str = "") -> str:
+    def issue(self, user, name: str = "", expires_at=None) -> str:
         """A new token for the user; only its hash is stored, so it is shown once."""
         raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
-        self.create(user=user, name=name, token_hash=hash_token(raw), prefix=raw[:10])
+        self.create(user=user, name=name, token_hash=hash_token(raw), prefix=raw[:10],
+                    expires_at=expires_at)
         return raw
 
     def user_for(self, raw: str):
-        """The active user holding this token, or None."""
+        """The active user holding this unexpired token, or None."""
         if not raw.startswith(TOKEN_PREFIX) or len(raw) > 200:
             return None
-        token = (self.select_related("user").filter(token_hash=hash_token(raw),
-                                                     user__is_active=True).first())
+        now = timezone.now()
+        token = (self.select_related("user")
+                 .filter(token_hash=hash_token(raw), user__is_active=True)
+                 .filter(models.Q(expires_at=None) | models.Q(expires_at__gt=now)).first())
         if token is None:
             return None
-        now = timezone.now()
-        if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=5):
+        if token.last_used_at is None or now - token.last_used_at >= LAST_USED_PRECISION:
             type(token).objects.filter(pk=token.pk).update(last_used_at=now)
         return token.user
+
+    def revoke_all(self, user) -> int:
+        """Delete every token of the user (their password changed); how many there were."""
+        return self.filter(user=user).delete()[0]
 
 
 def hash_token(raw: str) -> str:
@@ -350,12 +360,17 @@ class ApiToken(models.Model):
     token_hash = models.CharField(max_length=64, unique=True)
     prefix = models.CharField(max_length=10)  # enough to recognise it in a list
     created_at = models.DateTimeField(auto_now_add=True)
-    last_used_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)  # to LAST_USED_PRECISION
+    expires_at = models.DateTimeField(null=True, blank=True)  # None: until revoked
 
     objects = ApiTokenQuerySet.as_manager()
 
     def __str__(self) -> str:
         return f"{self.prefix}… of user {self.user_id}"
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at is not None and self.expires_at <= timezone.now()
 
 
 class AuditEntry(models.Model):

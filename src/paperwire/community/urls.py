@@ -16,6 +16,8 @@ urlpatterns = [
     path("account/reset/<uidb64>/<token>", accounts.ResetConfirmView.as_view(),
          name="pw-reset-confirm"),
     path("account", accounts.account, name="pw-account"),
+    path("account/password", accounts.PasswordChangeView.as_view(),
+         name="pw-password-change"),
     path("account/tokens", accounts.new_token, name="pw-token-new"),
     path("account/tokens/<int:pk>/revoke", accounts.revoke_token, name="pw-token-revoke"),
     path("users/<int:pk>", accounts.profile, name="pw-profile"),

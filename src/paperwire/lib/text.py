@@ -77,3 +77,17 @@ def extract_links(*texts: str | None) -> tuple[str | None, str | None]:
             if found_project is None:
                 found_project = project_url(url)
     return found_code, found_project
+
+
+def unstorable_character(text: str) -> str | None:
+    """What makes `text` unfit for the database, or None: a NUL (PostgreSQL refuses it in
+    text, SQLite keeps it) or a lone surrogate (no UTF-8 form; a JSON "\\ud800" makes one).
+    """
+    if "\x00" in text:
+        return "a NUL character"
+    if not text.isascii():
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            return "a lone surrogate"
+    return None

@@ -12,6 +12,7 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
+from paperwire.lib.categories import SEPARATORS
 from paperwire.lib.sql import executemany, insert_objects
 from paperwire.papers.records import PaperRecord
 
@@ -444,7 +445,8 @@ class Paper(models.Model):
 
     @property
     def category_list(self) -> list[str]:
-        return self.categories.split()
+        # Commas too: rows stored before ingest split "cs.LG,cs.AI" hold them.
+        return [c for c in SEPARATORS.split(self.categories) if c]
 
     @property
     def abs_url(self) -> str:

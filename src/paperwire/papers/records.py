@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from paperwire.lib.arxiv_ids import InvalidArxivId, parse_arxiv_id
+from paperwire.lib.categories import split_categories
 from paperwire.lib.text import extract_links, normalize_whitespace
 
 MAX_TITLE = 1_000
@@ -103,14 +104,21 @@ class PaperRecord:
         categories = fields.pop("categories", None)
         if categories is not None:
             if isinstance(categories, str):
-                categories = categories.split()
+                categories = [categories]
             if not isinstance(categories, list):
                 raise BadRecord("categories is not a list")
-            record.categories = [_text(c, "category", 40) for c in categories if c][:20]
+            codes: list[str] = []
+            for item in categories:
+                # One item may hold several ("cs.LG,cs.AI"); each is checked on its own.
+                for code in split_categories(_text(item, "category", MAX_CATEGORIES)):
+                    if code not in codes:
+                        codes.append(code)
+            record.categories = codes[:20]
             if len(" ".join(record.categories)) > MAX_CATEGORIES:
                 raise BadRecord(f"categories too long (limit {MAX_CATEGORIES} characters)")
         if primary is not None:
-            record.primary_category = _text(primary, "category", 40) or None
+            primary_codes = split_categories(_text(primary, "category", MAX_CATEGORIES))
+            record.primary_category = primary_codes[0] if primary_codes else None
         elif record.categories:
             record.primary_category = record.categories[0]
 

@@ -176,13 +176,21 @@ def test_it_shows_a_paper_with_an_old_style_id(client):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("path", ["2401.99999", "hep-th/9901002", "not-an-id", "2401.00001",
-                                  "x" * 400, "%00", "..%2F..%2Fetc"])
+                                  "x" * 400, "..%2F..%2Fetc"])
 def test_it_answers_404_in_json_for_unknown_papers(client, path):
     _paper("2401.00001", None, is_hidden=True)
     response = client.get(f"/api/papers/{path}")
     assert response.status_code == 404
     assert response.headers["Content-Type"] == "application/json; charset=utf-8"
     assert "no paper" in response.json()["error"]
+
+
+@pytest.mark.django_db
+def test_it_answers_400_in_json_for_a_nul_in_the_id(client):
+    response = client.get("/api/papers/%00")
+    assert response.status_code == 400
+    assert response.headers["Content-Type"] == "application/json; charset=utf-8"
+    assert "NUL" in response.json()["error"]
 
 
 @pytest.mark.django_db

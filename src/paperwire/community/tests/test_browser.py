@@ -57,6 +57,8 @@ def test_a_reader_signs_up_votes_comments_submits_and_logs_out(site, page: Page,
     link = re.search(re.escape(url) + r"/account/verify/\S+", text).group(0)
     assert f'href="{link}"' in html
     page.goto(link)
+    expect(page.locator("h1")).to_have_text("Confirm your email address")
+    page.get_by_role("button", name="Confirm").click()
     expect(page.locator(".message")).to_contain_text("Your email address is confirmed")
 
     # Log in.

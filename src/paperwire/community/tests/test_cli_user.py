@@ -20,3 +20,14 @@ def test_it_creates_users_and_prints_tokens(cli):
     assert cli("user", "token", "nobody@example.org").returncode == 1
     assert cli("user", "create", "not-an-email", "--password", "x" * 12).returncode == 2
     assert cli("user", "create", "a@example.org", "--password", "short").returncode == 2
+
+
+def test_it_prints_a_token_that_expires(cli):
+    from paperwire.community.tests.conftest import make_user
+
+    make_user("root@example.org", "Root")
+    out = cli("user", "token", "root@example.org", "--expires-in-days", "7",
+              check=True).stdout.strip()
+    token = ApiToken.objects.get(token_hash=hash_token(out))
+    assert token.expires_at is not None
+    assert 6 < (token.expires_at - token.created_at).total_seconds() / 86400 <= 7

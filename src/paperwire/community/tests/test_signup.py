@@ -35,7 +35,10 @@ def test_it_creates_an_unconfirmed_account_and_mails_the_link(client, settings):
     message = mail.outbox[0]
     assert message.to == ["dana@example.org"]
     assert message.subject == "Confirm your paperwire account"
-    assert "Hello Dana," in message.body
+    # Nothing the form took but the address: it is not proven yet.
+    assert "Hello," in message.body
+    assert "Dana" not in message.body
+    assert "Dana" not in message.alternatives[0].content
     link = re.search(r"https://papers\.example\.org/account/verify/\S+", message.body).group(0)
     html = message.alternatives[0].content
     assert message.alternatives[0].mimetype == "text/html"
@@ -43,10 +46,17 @@ def test_it_creates_an_unconfirmed_account_and_mails_the_link(client, settings):
     assert "Confirm my address" in html
 
 
-def test_the_link_confirms_the_address(client):
+def test_the_link_opens_a_page_and_only_its_button_confirms(client):
     _signup(client)
     link = _link(mail.outbox[0]).replace("http://localhost:8000", "")
-    response = client.get(link)
+    response = client.get(link)  # as a mail scanner would
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert '<form method="post"' in html
+    assert ">Confirm</button>" in html
+    assert Profile.objects.get(user__username="dana@example.org").email_verified_at is None
+
+    response = client.post(link)
     assert response.status_code == 302
     assert response.url == "/login"
     assert Profile.objects.get(user__username="dana@example.org").email_verified_at
@@ -56,7 +66,9 @@ def test_it_refuses_a_forged_or_altered_link(client):
     _signup(client)
     link = _link(mail.outbox[0]).replace("http://localhost:8000", "")
     assert client.get(link[:-3] + "xyz").status_code == 400
+    assert client.post(link[:-3] + "xyz").status_code == 400
     assert client.get("/account/verify/eyJ1Ijo1fQ:abc:def").status_code == 400
+    assert client.post("/account/verify/eyJ1Ijo1fQ:abc:def").status_code == 400
     assert Profile.objects.get(user__username="dana@example.org").email_verified_at is None
 
 

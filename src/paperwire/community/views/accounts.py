@@ -7,6 +7,8 @@ same work (a password hash on both paths of sign-up).
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import authenticate, get_user_model, login, logout
@@ -22,7 +24,7 @@ from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import url_has_allowed_host_and_scheme, urlsafe_base64_encode
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from paperwire.community import emails, throttle
 from paperwire.community.forms import LoginForm, ResetForm, SignupForm, TokenForm
@@ -42,9 +44,10 @@ TOO_MANY = "Too many attempts from here or for this address. Wait a few minutes 
 
 
 def _send_verification(user) -> None:
+    # Nothing the sign-up form took goes in this mail but the address itself: the address
+    # is not proven yet, and a display name would let anyone mail their words to it.
     token = signing.dumps({"u": user.pk, "e": user.email}, salt=VERIFY_SALT)
-    emails.send("verify", user.email, {
-        "name": user.profile.display_name, "link": emails.absolute("pw-verify", token)})
+    emails.send("verify", user.email, {"link": emails.absolute("pw-verify", token)})
 
 
 def signup(request: HttpRequest) -> HttpResponse:
@@ -79,14 +82,18 @@ def signup_sent(request: HttpRequest) -> HttpResponse:
     return render(request, "community/signup_sent.html")
 
 
+@require_http_methods(["GET", "POST"])
 def verify(request: HttpRequest, token: str) -> HttpResponse:
-    """Confirm an address from the link in the mail (a GET: confirming only proves the
-    mailbox reads mail, so a link scanner following it does no harm)."""
+    """Confirm an address from the link in the mail: the link opens a page, and its button
+    (a POST) confirms. Mail scanners follow links; had a GET confirmed, anyone could sign
+    up with someone else's address and have the scanner confirm it for them."""
     try:
         data = signing.loads(token, salt=VERIFY_SALT, max_age=VERIFY_MAX_AGE)
         user = User.objects.get(pk=data["u"], email=data["e"])
     except (signing.BadSignature, User.DoesNotExist, KeyError, TypeError):
         return render(request, "community/verify_failed.html", status=400)
+    if request.method != "POST":
+        return render(request, "community/verify.html", {"email": user.email})
     Profile.objects.filter(user=user, email_verified_at=None).update(
         email_verified_at=timezone.now())
     messages.success(request, "Your email address is confirmed. Welcome!")
@@ -164,8 +171,33 @@ class ResetConfirmView(auth_views.PasswordResetConfirmView):
         # The reset link came by mail: the address is proven.
         Profile.objects.filter(user=form.user, email_verified_at=None).update(
             email_verified_at=timezone.now())
-        messages.success(self.request, "Your password is changed; log in with it.")
+        revoked = ApiToken.objects.revoke_all(form.user)
+        messages.success(self.request, "Your password is changed; log in with it."
+                         + _revoked_note(revoked))
         return response
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """Django's own (the old password, then the new one twice); the session stays."""
+
+    template_name = "community/password_change.html"
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        revoked = ApiToken.objects.revoke_all(form.user)
+        messages.success(self.request, "Your password is changed." + _revoked_note(revoked))
+        return response
+
+    def get_success_url(self) -> str:
+        return reverse("pw-profile", args=[self.request.user.pk])
+
+
+def _revoked_note(revoked: int) -> str:
+    # A reset may follow a stolen password: whoever had it may have made tokens too.
+    if not revoked:
+        return ""
+    return (f" Your API token{'s' if revoked > 1 else ''} {'are' if revoked > 1 else 'is'} "
+            "revoked with the old password; make new ones below.")
 
 
 def profile(request: HttpRequest, pk: int) -> HttpResponse:
@@ -201,10 +233,16 @@ def account(request: HttpRequest) -> HttpResponse:
 @require_POST
 def new_token(request: HttpRequest) -> HttpResponse:
     form = TokenForm(request.POST)
-    name = form.cleaned_data["name"] if form.is_valid() else ""
-    raw = ApiToken.objects.issue(request.user, name)
+    if not form.is_valid():
+        messages.error(request, "The token needs a name of at most 100 characters and an "
+                                "expiry from the list.")
+        return redirect("pw-profile", request.user.pk)
+    name, days = form.cleaned_data["name"], form.cleaned_data["expires_in_days"]
+    expires_at = timezone.now() + timedelta(days=days) if days else None
+    raw = ApiToken.objects.issue(request.user, name, expires_at)
     # Shown once, on this page only; it is not kept anywhere but in its hash.
-    return render(request, "community/token_created.html", {"token": raw, "name": name})
+    return render(request, "community/token_created.html",
+                  {"token": raw, "name": name, "expires_at": expires_at})
 
 
 @login_required

@@ -155,3 +155,33 @@ def test_it_runs_a_fixed_number_of_queries(client, django_assert_num_queries, no
     # the paper with its organisation, its authors
     with django_assert_num_queries(2):
         assert client.get("/papers/2401.10241").status_code == 200
+
+
+def test_a_bad_stored_category_does_not_break_the_page(client):
+    Paper.objects.create(arxiv_id="2401.10242", title="Bad categories",
+                         categories="cs.LG,cs.AI 14J32 <b>x</b>", primary_category="cs.LG")
+    response = client.get("/papers/2401.10242")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert '<a href="/categories/cs.LG">cs.LG</a>' in html
+    assert '<a href="/categories/cs.AI">cs.AI</a>' in html
+    assert "<li>14J32</li>" in html  # no category page for an MSC code: plain text
+    assert "<li>&lt;b&gt;x&lt;/b&gt;</li>" in html
+
+
+def test_an_organisation_without_a_usable_slug_does_not_break_the_page(client):
+    org = Organisation.objects.create(name="No slug", slug="")
+    Paper.objects.create(arxiv_id="2401.10242", title="T", organisation=org, categories="cs.LG")
+    response = client.get("/papers/2401.10242")
+    assert response.status_code == 200
+    assert '<p class="paper-org">No slug</p>' in response.content.decode()
+    listing = client.get("/categories/cs.LG")
+    assert listing.status_code == 200
+
+
+def test_a_similar_paper_with_a_bad_stored_id_is_shown_without_a_link(client, no_similar):
+    _zero_bubble()
+    no_similar.return_value = [Paper(arxiv_id="not an id", title="Odd one")]
+    response = client.get("/papers/2401.10241")
+    assert response.status_code == 200
+    assert "Odd one" in response.content.decode()

@@ -22,8 +22,13 @@ SIMILAR = 5
 
 
 def _get_paper(arxiv_id: str) -> Paper:
-    return get_object_or_404(Paper.objects.visible().select_related("organisation"),
-                             arxiv_id=arxiv_id)
+    paper = get_object_or_404(Paper.objects.visible().select_related("organisation"),
+                              arxiv_id=arxiv_id)
+    # A JSON column: ingest stores a list of names, but a row written another way (admin,
+    # an older release) may hold anything. The page shows the names it can read.
+    names = paper.author_names if isinstance(paper.author_names, list) else []
+    paper.author_names = [n for n in names if isinstance(n, str) and n.strip()]
+    return paper
 
 
 def _canonical(arxiv_id: str) -> str:

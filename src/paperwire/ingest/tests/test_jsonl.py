@@ -4,7 +4,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from paperwire.ingest.jsonl import JsonlSource
+from paperwire.ingest.jsonl import JsonlSource, jsonl_record
 from paperwire.ingest.models import IngestRun
 from paperwire.ingest.runner import Skip, run_ingest
 from paperwire.papers.models import Organisation, Paper
@@ -164,3 +164,8 @@ def test_it_names_the_organisation_a_line_gives(tmp_path):
                                 "organization": "Hugging Face"}) + "\n")
     run_ingest(JsonlSource(path))
     assert Paper.objects.get().organisation == Organisation.objects.get(name="Hugging Face")
+
+
+def test_it_splits_comma_separated_categories():
+    record = jsonl_record({"id": "2401.10241", "title": "T", "categories": "cs.LG,cs.AI"})
+    assert record.categories == ["cs.LG", "cs.AI"]

@@ -221,3 +221,15 @@ def test_it_raises_source_error_for_an_answer_without_records():
     with pytest.raises(SourceError, match="no ListRecords"):
         parse_page(b'<OAI-PMH xmlns="http://www.openarchives.org/OAI/2.0/"/>')
 
+
+
+def test_it_splits_categories_written_with_commas():
+    raw = """<record><header><identifier>oai:arXiv.org:0704.0002</identifier></header>
+      <metadata><arXivRaw xmlns="http://arxiv.org/OAI/arXivRaw/">
+        <id>0704.0002</id><title>Sparsity-certifying Graph Decompositions</title>
+        <version version="v1"><date>Sat, 31 Mar 2007 02:26:18 GMT</date></version>
+        <categories>math.CO,cs.CG 05C85</categories>
+      </arXivRaw></metadata></record>"""
+    items, _, _ = parse_page(oai_page(raw))
+    paper, = items
+    assert paper.categories == ["math.CO", "cs.CG", "05C85"]

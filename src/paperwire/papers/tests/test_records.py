@@ -74,7 +74,8 @@ def test_it_leaves_unsaid_fields_as_none():
     ({"arxiv_id": "2401.10241", "title": "T", "license": "L" * 501}, "license too long"),
     ({"arxiv_id": "2401.10241", "title": "T", "organisation": "O" * 201},
      "organisation too long"),
-    ({"arxiv_id": "2401.10241", "title": "T", "categories": ["c" * 40] * 20},
+    ({"arxiv_id": "2401.10241", "title": "T",
+      "categories": ["c" * 39 + chr(97 + n) for n in range(20)]},
      "categories too long"),
 ])
 def test_it_refuses_a_bad_field_with_a_reason(fields, reason):
@@ -135,3 +136,18 @@ def test_it_treats_an_unknown_field_as_a_programming_error():
 ])
 def test_it_reads_a_version_label(label, number):
     assert version_number(label) == number
+
+
+def test_it_splits_categories_on_commas_and_keeps_msc_and_acm_codes():
+    record = PaperRecord.build(arxiv_id="2401.10241", title="T",
+                               categories="cs.LG,cs.AI 14J32, I.2.7 <b>")
+    assert record.categories == ["cs.LG", "cs.AI", "14J32", "I.2.7"]
+    assert record.primary_category == "cs.LG"
+
+
+def test_it_splits_each_category_of_a_list():
+    record = PaperRecord.build(arxiv_id="2401.10241", title="T",
+                               categories=["math.AG,math.CO", "math.AG"],
+                               primary_category="math.AG,math.CO")
+    assert record.categories == ["math.AG", "math.CO"]
+    assert record.primary_category == "math.AG"

@@ -176,7 +176,8 @@ def test_it_stores_a_record_with_every_field_at_its_limit():
         title="T" * MAX_TITLE,
         abstract="A" * MAX_ABSTRACT,
         authors=["N" * MAX_AUTHOR_NAME, "M" * MAX_AUTHOR_NAME],
-        categories=[f"{category[:-2]}{n:02d}" for n in range(20)],
+        categories=[f"{category[:-2]}{chr(97 + n // 26)}{chr(97 + n % 26)}"
+                    for n in range(20)],
         published_at="2024-01-01", updated_at="2024-01-02", featured_on="2024-01-03",
         comments="C" * MAX_SHORT_FIELD, journal_ref="J" * MAX_SHORT_FIELD,
         doi="10." + "d" * (MAX_URL - 3), license="L" * MAX_LICENSE,

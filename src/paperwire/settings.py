@@ -1,5 +1,6 @@
 """Django settings for paperwire. Every value comes from paperwire.conf (env or TOML)."""
 
+import os
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -12,10 +13,13 @@ from paperwire.conf import (
     env_str,
     secret_key,
 )
+from paperwire.lib.datadir import PRIVATE_UMASK, make_private
 
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(env_str("PAPERWIRE_DATA_DIR")).expanduser().resolve()
-DATA_DIR.mkdir(parents=True, exist_ok=True)
+# Whatever umask paperwire was started with, what it writes (database, WAL, indexes,
+# backups) is its user's alone: the database holds live session keys.
+os.umask(PRIVATE_UMASK)
 
 SECRET_KEY = secret_key(DATA_DIR)
 DEBUG = env_bool("PAPERWIRE_DEBUG")
@@ -93,6 +97,10 @@ DATABASES = {
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+_db_files = ([Path(DATABASES["default"]["NAME"] + suffix) for suffix in ("", "-wal", "-shm")]
+             if DATABASES["default"]["ENGINE"].endswith("sqlite3") else [])
+# (path, old mode, new mode) of what had looser modes; `paperwire init` reports them.
+DATA_DIR_TIGHTENED = make_private(DATA_DIR, _db_files)
 
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",

@@ -53,12 +53,22 @@ def _root() -> None:
         raise typer.Exit(2) from None
 
 
+def report_tightened_modes() -> None:
+    """Say which paths of the data dir other users could open, before settings fixed them."""
+    from django.conf import settings
+
+    for path, old, new in settings.DATA_DIR_TIGHTENED:
+        console.print(f"[yellow]{path} was mode {old:04o}, open to other users: now "
+                      f"{new:04o}[/yellow]", highlight=False)
+
+
 @app.command()
 def init(
     admin: str = typer.Option(None, help="Create (or promote) an admin with this email."),
     password: str = typer.Option(None, help="The admin's password (asked when omitted)."),
 ) -> None:
-    """Create or migrate the database."""
+    """Create or migrate the database (and make the data dir private to this user)."""
+    report_tightened_modes()
     migrate()
     console.print("database ready")
     if admin:
@@ -90,6 +100,7 @@ def serve(
 
     from paperwire.cli.server import run_server
 
+    report_tightened_modes()
     migrate()
     background = None
     if not no_worker:

@@ -51,11 +51,14 @@ INSTALLED_APPS = [
     "paperwire.feeds",
     "paperwire.community",
     "paperwire.digests",
+    "paperwire.metrics",
     # Serves the API docs' Swagger UI from its own static files rather than a CDN.
     "ninja",
 ]
 
 MIDDLEWARE = [
+    # First, so it times everything below it, static files included.
+    "paperwire.metrics.middleware.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "paperwire.front.middleware.StrictTransportSecurityMiddleware",
     "paperwire.front.middleware.ContentSecurityPolicyMiddleware",
@@ -101,6 +104,14 @@ _db_files = ([Path(DATABASES["default"]["NAME"] + suffix) for suffix in ("", "-w
              if DATABASES["default"]["ENGINE"].endswith("sqlite3") else [])
 # (path, old mode, new mode) of what had looser modes; `paperwire init` reports them.
 DATA_DIR_TIGHTENED = make_private(DATA_DIR, _db_files)
+
+# /metrics (Bearer token; off when empty). gunicorn's workers are separate processes:
+# prometheus_client adds up the files each writes here. It reads the variable when it is
+# first imported, which is after settings.
+METRICS_TOKEN = env_str("PAPERWIRE_METRICS_TOKEN")
+METRICS_DIR = DATA_DIR / "metrics"
+METRICS_DIR.mkdir(mode=0o700, exist_ok=True)
+os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(METRICS_DIR)
 
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",

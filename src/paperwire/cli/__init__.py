@@ -98,10 +98,14 @@ def serve(
     """Serve the site with a production WSGI server (gunicorn), plus the background worker."""
     import subprocess
 
+    from django.conf import settings
+
     from paperwire.cli.server import run_server
+    from paperwire.metrics.instruments import forget_gone_processes
 
     report_tightened_modes()
     migrate()
+    forget_gone_processes(settings.METRICS_DIR)
     background = None
     if not no_worker:
         # One command is a whole instance: the scheduler and task worker run beside the

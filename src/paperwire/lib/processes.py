@@ -21,8 +21,13 @@ def process_is_gone(name: str) -> bool:
     host, _, pid = name.rpartition(":")
     if host != socket.gethostname()[:80] or not pid.isdigit():
         return False  # another machine's process: only its lease can tell
+    return pid_is_gone(int(pid))
+
+
+def pid_is_gone(pid: int) -> bool:
+    """True when no process on this host has this pid."""
     try:
-        os.kill(int(pid), 0)
+        os.kill(pid, 0)
     except ProcessLookupError:
         return True
     except PermissionError:

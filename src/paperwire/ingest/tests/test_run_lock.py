@@ -11,7 +11,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import time_machine
 
-from paperwire.ingest.models import STALE_AFTER, IngestRun, RunInProgress, RunTakenOver
+from paperwire.ingest.models import (
+    STALE_AFTER,
+    IngestRun,
+    RunInProgress,
+    RunTakenOver,
+    lock_key,
+)
 from paperwire.ingest.runner import Checkpoint, run_ingest
 from paperwire.ingest.tests.test_runner import ListSource, record
 from paperwire.papers.models import Paper
@@ -147,3 +153,15 @@ def test_the_lock_is_released_when_a_run_ends():
     assert IngestRun.objects.get(pk=run.pk).lock is None
     again = run_ingest(ListSource(record(1))).run
     assert again.pk != run.pk
+
+
+def test_the_unique_lock_refuses_a_second_run_that_got_past_the_check():
+    # Two processes that both found no running run: the second insert hits the unique
+    # lock of the first (here a row that holds the lock without looking like it runs).
+    holder = IngestRun.objects.create(source="list", params={"list": 1},
+                                      status=IngestRun.FINISHED,
+                                      lock=lock_key("list", {"list": 1}))
+    with pytest.raises(RunInProgress) as refused:
+        run_ingest(ListSource(record(1)), resume=False)
+    assert refused.value.run == holder
+    assert IngestRun.objects.count() == 1

@@ -49,7 +49,7 @@ ALREADY_RUNNING = 75
 
 
 def _run(source, *, quiet: bool, fresh: bool, batch_size: int) -> None:
-    from paperwire.ingest.models import RunInProgress
+    from paperwire.ingest.models import RunInProgress, RunTakenOver
     from paperwire.ingest.runner import run_ingest
     from paperwire.search.tasks import enqueue_embedding
 
@@ -64,6 +64,9 @@ def _run(source, *, quiet: bool, fresh: bool, batch_size: int) -> None:
     except RunInProgress as e:
         console.print(f"[red]{e}[/red]", highlight=False)
         raise typer.Exit(ALREADY_RUNNING) from None
+    except RunTakenOver as e:
+        console.print(f"[red]{e}[/red]", highlight=False)
+        raise typer.Exit(1) from None
     run = result.run
     if not quiet or not result.ok or run.skipped:
         _summary(run)

@@ -62,9 +62,8 @@ class IngestRunQuerySet(models.QuerySet):
         one when `resume`; raise RunInProgress while a run of them has a fresh heartbeat.
 
         A run whose heartbeat is stale, or whose process on this host is gone (killed),
-        is marked interrupted first. The `lock` column is
-        unique, so of two processes starting at once one gets an IntegrityError and
-        reports the other's run.
+        is marked interrupted first. The `lock` column is unique, so of two processes
+        starting at once one gets an IntegrityError and reports the other's run.
         """
         key = lock_key(source, params)
         now = timezone.now()

@@ -142,6 +142,14 @@ SETTINGS: list[Setting] = [
             "last `X-Forwarded-For` entry, and HTTPS from `X-Forwarded-Proto: https` "
             "(`true` or `false`). Leave false when clients reach paperwire directly: "
             "they could forge the headers."),
+    Setting("PAPERWIRE_HSTS_SECONDS", "31536000",
+            "With an https base URL, every response carries `Strict-Transport-Security: "
+            "max-age=` this many seconds (a year by default), so browsers never use plain "
+            "http for the site again; 0 turns it off. Never sent with an http base URL."),
+    Setting("PAPERWIRE_METRICS_TOKEN", "",
+            "Turns on `/metrics` (Prometheus text format) for scrapers sending "
+            "`Authorization: Bearer` this token; empty: `/metrics` is a 404. "
+            "`PAPERWIRE_METRICS_TOKEN_FILE` reads it from a file."),
     Setting("PAPERWIRE_PROCESS_HEADER", "false",
             "Add an `X-Paperwire-Process` header holding the serving process's id to every "
             "response (`true` or `false`), to tell web workers apart behind one port when "

@@ -1,5 +1,6 @@
 """Django settings for paperwire. Every value comes from paperwire.conf (env or TOML)."""
 
+import os
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -12,10 +13,13 @@ from paperwire.conf import (
     env_str,
     secret_key,
 )
+from paperwire.lib.datadir import PRIVATE_UMASK, make_private
 
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(env_str("PAPERWIRE_DATA_DIR")).expanduser().resolve()
-DATA_DIR.mkdir(parents=True, exist_ok=True)
+# Whatever umask paperwire was started with, what it writes (database, WAL, indexes,
+# backups) is its user's alone: the database holds live session keys.
+os.umask(PRIVATE_UMASK)
 
 SECRET_KEY = secret_key(DATA_DIR)
 DEBUG = env_bool("PAPERWIRE_DEBUG")
@@ -49,15 +53,19 @@ INSTALLED_APPS = [
     "paperwire.community",
     "paperwire.digests",
     "paperwire.library",
+    "paperwire.metrics",
     # Serves the API docs' Swagger UI from its own static files rather than a CDN.
     "ninja",
 ]
 
 MIDDLEWARE = [
+    # First, so it times everything below it, static files included.
+    "paperwire.metrics.middleware.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Outside everything that sets headers or ETags on the content it compresses.
     "paperwire.front.middleware.PublicGZipMiddleware",
     "paperwire.api.middleware.ReadApiCorsMiddleware",
+    "paperwire.front.middleware.StrictTransportSecurityMiddleware",
     "paperwire.front.middleware.ContentSecurityPolicyMiddleware",
     # Before anything reads the session cookie or a form: NUL and lone surrogates refused.
     "paperwire.front.inputs.RefuseUnstorableInputMiddleware",
@@ -66,6 +74,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "paperwire.front.middleware.RequestBodyLimitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -98,6 +107,18 @@ DATABASES = {
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+_db_files = ([Path(DATABASES["default"]["NAME"] + suffix) for suffix in ("", "-wal", "-shm")]
+             if DATABASES["default"]["ENGINE"].endswith("sqlite3") else [])
+# (path, old mode, new mode) of what had looser modes; `paperwire init` reports them.
+DATA_DIR_TIGHTENED = make_private(DATA_DIR, _db_files)
+
+# /metrics (Bearer token; off when empty). gunicorn's workers are separate processes:
+# prometheus_client adds up the files each writes here. It reads the variable when it is
+# first imported, which is after settings.
+METRICS_TOKEN = env_str("PAPERWIRE_METRICS_TOKEN")
+METRICS_DIR = DATA_DIR / "metrics"
+METRICS_DIR.mkdir(mode=0o700, exist_ok=True)
+os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(METRICS_DIR)
 
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
@@ -133,6 +154,8 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Strict-Transport-Security max-age, sent only when BASE_URL is https (0: never).
+HSTS_SECONDS = env_int("PAPERWIRE_HSTS_SECONDS")
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

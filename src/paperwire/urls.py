@@ -7,6 +7,7 @@ from paperwire.ingest.views import health
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("health", health, name="pw-health"),
+    path("", include("paperwire.metrics.urls")),
     path("api/", api.urls),
     path("digests/", include("paperwire.digests.urls")),
     path("", include("paperwire.community.urls")),

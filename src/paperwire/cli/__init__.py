@@ -53,12 +53,22 @@ def _root() -> None:
         raise typer.Exit(2) from None
 
 
+def report_tightened_modes() -> None:
+    """Say which paths of the data dir other users could open, before settings fixed them."""
+    from django.conf import settings
+
+    for path, old, new in settings.DATA_DIR_TIGHTENED:
+        console.print(f"[yellow]{path} was mode {old:04o}, open to other users: now "
+                      f"{new:04o}[/yellow]", highlight=False)
+
+
 @app.command()
 def init(
     admin: str = typer.Option(None, help="Create (or promote) an admin with this email."),
     password: str = typer.Option(None, help="The admin's password (asked when omitted)."),
 ) -> None:
-    """Create or migrate the database."""
+    """Create or migrate the database (and make the data dir private to this user)."""
+    report_tightened_modes()
     migrate()
     console.print("database ready")
     if admin:
@@ -88,9 +98,14 @@ def serve(
     """Serve the site with a production WSGI server (gunicorn), plus the background worker."""
     import subprocess
 
-    from paperwire.cli.server import run_server
+    from django.conf import settings
 
+    from paperwire.cli.server import run_server
+    from paperwire.metrics.instruments import forget_gone_processes
+
+    report_tightened_modes()
     migrate()
+    forget_gone_processes(settings.METRICS_DIR)
     background = None
     if not no_worker:
         # One command is a whole instance: the scheduler and task worker run beside the

@@ -44,17 +44,29 @@ class RichProgress:
                              rate=run.stored / elapsed)
 
 
+# Exit status when the same ingest is running in another process (EX_TEMPFAIL).
+ALREADY_RUNNING = 75
+
+
 def _run(source, *, quiet: bool, fresh: bool, batch_size: int) -> None:
+    from paperwire.ingest.models import RunInProgress, RunTakenOver
     from paperwire.ingest.runner import run_ingest
     from paperwire.search.tasks import enqueue_embedding
 
-    if quiet:
-        result = run_ingest(source, batch_size=batch_size, resume=not fresh,
-                            after_batch=enqueue_embedding)
-    else:
-        with RichProgress(f"ingest {source.name}") as progress:
+    try:
+        if quiet:
             result = run_ingest(source, batch_size=batch_size, resume=not fresh,
-                                progress=progress, after_batch=enqueue_embedding)
+                                after_batch=enqueue_embedding)
+        else:
+            with RichProgress(f"ingest {source.name}") as progress:
+                result = run_ingest(source, batch_size=batch_size, resume=not fresh,
+                                    progress=progress, after_batch=enqueue_embedding)
+    except RunInProgress as e:
+        console.print(f"[red]{e}[/red]", highlight=False)
+        raise typer.Exit(ALREADY_RUNNING) from None
+    except RunTakenOver as e:
+        console.print(f"[red]{e}[/red]", highlight=False)
+        raise typer.Exit(1) from None
     run = result.run
     if not quiet or not result.ok or run.skipped:
         _summary(run)
@@ -72,7 +84,8 @@ def _summary(run) -> None:
         console.print(f"  skipped {skip['where']}: {skip['reason']}", markup=False,
                       highlight=False)
     if run.skipped > 20:
-        console.print(f"  … and {run.skipped - 20} more (see the run in the admin)")
+        console.print(f"  … and {run.skipped - 20} more: `paperwire ingest skips {run.pk}` "
+                      "lists them all", markup=False, highlight=False)
     if run.error:
         console.print(f"[red]stopped:[/red] {run.error}", highlight=False)
 
@@ -163,3 +176,17 @@ def ingest_oai(
     source = OaiSource(prefix=prefix, from_date=_day(since), until=_day(until),
                        set_spec=set_spec)
     _run(source, quiet=quiet, fresh=fresh, batch_size=batch_size)
+
+
+@ingest_app.command("skips")
+def ingest_skips(run_id: int = typer.Argument(..., help="The run's number, from its summary.")
+                 ) -> None:
+    """Every input a run skipped, and why: one tab-separated line each."""
+    from paperwire.ingest.models import IngestRun, IngestSkip
+
+    if not IngestRun.objects.filter(pk=run_id).exists():
+        console.print(f"[red]no ingest run {run_id}[/red]")
+        raise typer.Exit(1)
+    for where, reason in (IngestSkip.objects.filter(run_id=run_id).order_by("pk")
+                          .values_list("where", "reason").iterator(chunk_size=2000)):
+        print(f"{where}\t{reason}")

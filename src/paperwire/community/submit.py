@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from paperwire.community.models import Submission, display_name
 from paperwire.ingest.arxiv import ArxivSource
+from paperwire.ingest.models import RunInProgress
 from paperwire.ingest.runner import run_ingest
 from paperwire.lib.arxiv_ids import InvalidArxivId, parse_arxiv_id
 from paperwire.lib.http import HttpClient
@@ -79,6 +80,9 @@ def _fetch(arxiv_id: str) -> Paper:
         # Queued for embedding like any ingested batch, so search finds it.
         result = run_ingest(ArxivSource(ids=[arxiv_id], client=client), resume=False,
                             after_batch=enqueue_embedding)
+    except RunInProgress:
+        raise SubmitError("Someone is submitting this paper right now; try again in a "
+                          "moment.", 409) from None
     finally:
         client.close()
     paper = Paper.objects.filter(arxiv_id=arxiv_id).first()

@@ -14,15 +14,15 @@ sender (see outbox.py for the order of steps and why a crash never sends twice):
 
 from __future__ import annotations
 
-import os
 import secrets
-import socket
 from datetime import date, timedelta
 
 from django.conf import settings
 from django.db import connection, models, transaction
 from django.db.models import F
 from django.utils import timezone
+
+from paperwire.lib.processes import process_is_gone, process_name
 
 DAILY, WEEKLY = "daily", "weekly"
 FREQUENCIES = [(DAILY, "Daily, on weekdays"), (WEEKLY, "Weekly, on Mondays")]
@@ -222,23 +222,9 @@ def _date(value) -> date | None:
         return None
 
 
-def worker_name() -> str:
-    """This process, as written in the rows it claims: host and pid."""
-    return f"{socket.gethostname()[:80]}:{os.getpid()}"
-
-
-def _process_is_gone(claimed_by: str) -> bool:
-    """True when `claimed_by` names a process on this host that no longer exists."""
-    host, _, pid = claimed_by.rpartition(":")
-    if host != socket.gethostname()[:80] or not pid.isdigit():
-        return False  # another machine's sender: only its lease can tell
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:
-        return False  # alive, someone else's
-    return False
+# This process as written in the rows it claims, and whether a claimant is gone.
+worker_name = process_name
+_process_is_gone = process_is_gone
 
 
 class DeliveryQuerySet(models.QuerySet):

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
+from paperwire.front.middleware import BODY_LIMIT
 from paperwire.lib.text import unstorable_character
 
 JSON_TYPES = ("application/json",)
@@ -40,7 +41,7 @@ def _inputs(request: HttpRequest) -> Iterator[tuple[str, str]]:
         for value in values:
             yield "query string", value
     content_type = request.content_type or ""
-    if request.method in ("POST", "PUT", "PATCH", "DELETE"):
+    if request.method in ("POST", "PUT", "PATCH", "DELETE") and _body_within_limit(request):
         if content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
             for key, values in request.POST.lists():
                 yield "form", key
@@ -53,6 +54,16 @@ def _inputs(request: HttpRequest) -> Iterator[tuple[str, str]]:
                 return  # not JSON (or nested past reading): the view answers that
             for text in _json_strings(data):
                 yield "JSON body", text
+
+
+def _body_within_limit(request: HttpRequest) -> bool:
+    # A body over the largest limit is refused with a 413 further in
+    # (RequestBodyLimitMiddleware, which needs the session): reading it here first
+    # would spool all of it.
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0) <= BODY_LIMIT
+    except ValueError:
+        return True
 
 
 def _json_strings(value: object) -> Iterator[str]:

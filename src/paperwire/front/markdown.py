@@ -1,19 +1,29 @@
 """A paper as Markdown (`/papers/<id>.md`).
 
 Titles, abstracts and names are untrusted: HTML's special characters become entities
-and square brackets are escaped, so a Markdown renderer shows them as text and never
-builds a tag or a link out of them.
+and Markdown's are backslash-escaped (inline ones anywhere, block markers at the start
+of a line), so a Markdown renderer shows them as text and never builds a tag, a link,
+emphasis, code or a list out of them.
 """
 
 from __future__ import annotations
 
+import re
+
 from paperwire.papers.models import Paper
 
-_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "[": "\\[", "]": "\\]"})
+_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;",
+                          **{c: "\\" + c for c in "\\`*_[]~|#"}})
+# What starts a list, a setext underline or a thematic break at the head of a line.
+_LINE_START = re.compile(r"^(?:([-+=])|(\d+)([.)]))", re.MULTILINE)
+# Indentation, which would make a code block.
+_INDENT = re.compile(r"^[ \t]+", re.MULTILINE)
 
 
 def md_text(text: str) -> str:
-    return text.translate(_ESCAPES)
+    text = _INDENT.sub("", text.translate(_ESCAPES))
+    return _LINE_START.sub(
+        lambda m: "\\" + m[1] if m[1] else m[2] + "\\" + m[3], text)
 
 
 def md_url(url: str) -> str:

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from paperwire.ingest.models import IngestRun
+from paperwire.ingest.models import IngestRun, IngestSkip
 
 
 @admin.register(IngestRun)
@@ -9,3 +9,13 @@ class IngestRunAdmin(admin.ModelAdmin):
                     "skipped"]
     list_filter = ["source", "status"]
     readonly_fields = [f.name for f in IngestRun._meta.fields]
+
+
+@admin.register(IngestSkip)
+class IngestSkipAdmin(admin.ModelAdmin):
+    """Every skip; one run's with ?run__id__exact=N (`paperwire ingest skips N` too)."""
+
+    list_display = ["run", "where", "reason"]
+    list_filter = ["run__source"]
+    search_fields = ["where", "reason"]
+    readonly_fields = ["run", "where", "reason"]

@@ -6,10 +6,15 @@ last checkpoint seen, so a crash loses at most the batch in flight and a re-run 
 same parameters continues from the stored cursor. A full batch is stored at the next
 checkpoint, so that the stored cursor accounts for every stored record: a re-run reads
 no record twice.
+
+A running run is a lock on its source and parameters (IngestRun.objects.start): a second
+process refuses with RunInProgress while the first one's heartbeat, written with each
+batch and at least every HEARTBEAT_EVERY, is fresh, and resumes the run once it is stale.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -18,7 +23,12 @@ from typing import Any, Protocol
 from django.db import connection, transaction
 from django.utils import timezone
 
-from paperwire.ingest.models import IngestRun
+from paperwire.ingest.models import (
+    HEARTBEAT_EVERY,
+    IngestRun,
+    IngestSkip,
+    RunTakenOver,
+)
 from paperwire.papers.models import Paper, pks_by_arxiv_id
 from paperwire.papers.records import PaperRecord
 from paperwire.search.lexical import index_pending
@@ -99,23 +109,19 @@ def run_ingest(
     progress: Progress | None = None,
     after_batch: Callable[[list[int]], None] | None = None,
 ) -> RunResult:
-    params = source.params()
-    run = IngestRun.objects.resumable(source.name, params) if resume else None
-    if run is not None:
+    """Run `source` into the database; raise RunInProgress while another process runs
+    the same source with the same parameters (its heartbeat is fresh)."""
+    run = IngestRun.objects.start(source.name, source.params(), resume=resume)
+    if run.cursor is not None:
         log.info("resuming %s from %r", run, run.cursor)
-        run.status = IngestRun.RUNNING
-        run.error = ""
-        run.save(update_fields=["status", "error"])
-    else:
-        run = IngestRun.objects.create(source=source.name, params=params)
 
     _fewer_checkpoints()
     pending: list[PaperRecord] = []
+    skips: list[IngestSkip] = []
     cursor = run.cursor
     done = total = None
 
     def flush() -> None:
-        counts = None
         with transaction.atomic():
             if pending:
                 counts = Paper.objects.upsert_records(pending)
@@ -124,12 +130,14 @@ def run_ingest(
                 run.new += counts.new
                 run.updated += counts.updated
                 run.unchanged += counts.unchanged
+            IngestSkip.objects.bulk_create(skips)
             run.cursor = cursor
-            run.heartbeat_at = timezone.now()
-            run.save()
+            # Last, so a run another process took over rolls this batch back.
+            run.save_fenced()
         if after_batch is not None and pending:
             after_batch(list(pks_by_arxiv_id({r.arxiv_id for r in pending}).values()))
         pending.clear()
+        skips.clear()
         if progress is not None:
             progress.update(run, done, total)
 
@@ -138,15 +146,21 @@ def run_ingest(
             if isinstance(item, PaperRecord):
                 pending.append(item)
             elif isinstance(item, Skip):
-                run.note_skip(item.where, item.reason)
+                skips.append(run.note_skip(item.where, item.reason))
                 log.warning("skipped %s: %s", item.where, item.reason)
             else:
                 cursor = item.cursor
                 done = item.done if item.done is not None else done
                 total = item.total if item.total is not None else total
-                if item.commit or len(pending) >= batch_size:
+                # A checkpoint is where the stored cursor may move: store the batch
+                # when it is full, asked for, or overdue for a heartbeat.
+                if (item.commit or len(pending) + len(skips) >= batch_size
+                        or timezone.now() - run.heartbeat_at >= HEARTBEAT_EVERY):
                     flush()
         flush()
+    except RunTakenOver:
+        log.error("%s: another process resumed it; stopping", run)
+        raise
     except SourceError as e:
         # Store what was read before the source gave up; a re-run resumes from here.
         flush()
@@ -158,10 +172,11 @@ def run_ingest(
         run.error = f"{type(e).__name__}: {e}"[:2000]
         run.status = IngestRun.INTERRUPTED
         run.finished_at = timezone.now()
-        run.save()
+        with contextlib.suppress(RunTakenOver):
+            run.save_fenced()
         raise
     else:
         run.status = IngestRun.FINISHED
     run.finished_at = timezone.now()
-    run.save()
+    run.save_fenced()
     return RunResult(run)

@@ -38,10 +38,16 @@ def source_for_spec(spec: str, today: date | None = None):
 @task()
 def ingest_source(spec: str, attempt: int = 0) -> dict:
     """Run one scheduled source; when it cannot be read, try again later with backoff."""
+    from paperwire.ingest.models import RunInProgress
     from paperwire.ingest.runner import run_ingest
     from paperwire.search.tasks import enqueue_embedding
 
-    result = run_ingest(source_for_spec(spec), resume=False, after_batch=enqueue_embedding)
+    try:
+        result = run_ingest(source_for_spec(spec), resume=False, after_batch=enqueue_embedding)
+    except RunInProgress as e:
+        # Someone runs the same ingest by hand: theirs covers this one.
+        log.info("%s: %s", spec, e)
+        return {"run": e.run.pk if e.run else None, "status": "already running"}
     run = result.run
     summary = {"run": run.pk, "status": run.status, "new": run.new, "updated": run.updated,
                "skipped": run.skipped, "error": run.error}

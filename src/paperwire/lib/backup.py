@@ -17,6 +17,8 @@ import sqlite3
 import subprocess
 from pathlib import Path
 
+from paperwire.lib.datadir import private_file
+
 # Tables `migrate` fills by itself: rows there do not make a database "in use".
 MIGRATION_TABLES = {"django_migrations", "django_content_type", "auth_permission"}
 
@@ -30,7 +32,8 @@ def backup(db: dict, path: Path) -> None:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
-    tmp.unlink(missing_ok=True)
+    # 0600 from the start, whatever the umask: a backup holds live session keys.
+    private_file(tmp)
     if _is_sqlite(db):
         # pages=-1 copies in one step: the snapshot is consistent and a writer waits
         # at most for the copy (milliseconds to seconds), never fails.

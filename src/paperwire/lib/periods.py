@@ -14,6 +14,9 @@ KINDS = ("date", "week", "month")
 _DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 _WEEK = re.compile(r"(\d{4})-W(\d{1,2})", re.IGNORECASE)
 _MONTH = re.compile(r"(\d{4})-(\d{2})")
+# Pages step from a period to its neighbours and to the month around it (a day or a
+# month past its end): the year 9999 has no room for that in Python's dates.
+LAST_YEAR = 9998
 
 
 class InvalidPeriod(ValueError):
@@ -48,6 +51,9 @@ class Period:
     def parse(cls, kind: str, value: str) -> Period:
         """Read a `date`, `week` or `month` parameter, or raise InvalidPeriod."""
         value = value.strip()
+        if (m := re.match(r"\d{4}", value)) and int(m[0]) > LAST_YEAR:
+            raise InvalidPeriod(f"{kind} must be in the year {LAST_YEAR} or before, "
+                                f"not {value[:40]!r}")
         try:
             if kind == "date" and (m := _DATE.fullmatch(value)):
                 return cls.day(date(int(m[1]), int(m[2]), int(m[3])))

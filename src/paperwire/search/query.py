@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from paperwire.metrics.instruments import SEARCH_SECONDS
 from paperwire.papers.models import Paper
 from paperwire.search.embeddings import embed_query_soon
 from paperwire.search.lexical import lexical_search, query_terms
@@ -189,6 +190,12 @@ def search(q: str, filters: SearchFilters | None = None, sort: str = "relevance"
         raise ValueError(f"sort must be one of {', '.join(SORTS)}")
     if mode not in MODES:
         raise ValueError(f"mode must be one of {', '.join(MODES)}")
+    with SEARCH_SECONDS.labels(mode).time():
+        return _search(q, filters, sort, page, per_page, mode)
+
+
+def _search(q: str, filters: SearchFilters | None, sort: str, page: int, per_page: int,
+            mode: str) -> SearchResults:
     filters = filters or SearchFilters()
     page, per_page = max(1, page), max(1, min(per_page, MAX_PER_PAGE))
     start = (page - 1) * per_page

@@ -44,6 +44,16 @@ def test_it_reports_health(client, db):
     assert response.status_code == 200
     body = response.json()
     assert body["status"] == "ok"
-    assert body["papers"] == 0
     assert body["sources"]["daily"]["status"] == "failed"
     assert body["sources"]["daily"]["error"] == "HTTP 503"
+
+
+def test_health_counts_nothing(client, db):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    IngestRun.objects.create(source="daily", status=IngestRun.FINISHED)
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/health").status_code == 200
+    assert queries.captured_queries
+    assert not [q for q in queries.captured_queries if "COUNT(" in q["sql"].upper()]

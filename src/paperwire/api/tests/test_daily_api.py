@@ -128,10 +128,12 @@ def test_it_keeps_one_submitters_entries(client):
     "date=2024-02-30", "date=today", "week=2024-W60", "month=2024-13", "month=x",
     "date=2024-01-01&week=2024-W01", "limit=0", "limit=101", "limit=many", "p=-1",
     "p=1.5", "sort=popular", "p=10001", f"submitter={'x' * 301}",
+    "date=9999-12-31", "week=9999-W52", "month=9999-12", "date=9999-12-31&sort=trending",
 ])
-def test_it_answers_400_to_bad_parameters(client, query):
+def test_it_answers_400_to_bad_parameters(client, query, caplog):
     response = client.get(f"/api/daily_papers?{query}")
     assert response.status_code == 400
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]
     # One readable reason that names the parameter, as the Hub answers.
     (error,) = response.json().values()
     assert query.split("=")[0].split("&")[-1] in response.json()["error"] or \

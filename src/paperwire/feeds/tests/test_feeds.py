@@ -68,9 +68,13 @@ def test_the_daily_feed_takes_the_page_parameters(client):
     assert [e.title for e in feed.entries] == ["Monday"]
 
 
-def test_the_daily_feed_refuses_bad_parameters(client):
+def test_the_daily_feed_refuses_bad_parameters(client, caplog):
     assert client.get("/feeds/daily.rss?date=2024-02-30").status_code == 400
     assert client.get("/feeds/daily.json?week=W3").status_code == 400
+    for query in ("date=9999-12-31", "week=9999-W52", "month=9999-12"):
+        for fmt in ("rss", "atom", "json"):
+            assert client.get(f"/feeds/daily.{fmt}?{query}").status_code == 400
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]
 
 
 def test_the_json_feed_follows_json_feed_1_1(client):

@@ -127,12 +127,14 @@ def test_it_pages_a_long_day(client):
 @pytest.mark.parametrize("query", [
     "date=2024-13-01", "date=yesterday", "week=2024-W54", "month=2024-1x",
     "date=2024-01-01&week=2024-W01", "sort=random", "page=0", "page=abc",
+    "date=9999-12-31", "week=9999-W52", "month=9999-12",
 ])
-def test_it_answers_400_to_bad_parameters(client, query):
+def test_it_answers_400_to_bad_parameters(client, query, caplog):
     _paper("2401.00001", date(2024, 1, 18))
     response = client.get(f"/papers?{query}")
     assert response.status_code == 400
     assert b"cannot show" in response.content
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]
 
 
 def test_it_leaves_out_hidden_and_unfeatured_papers(client):

@@ -76,3 +76,22 @@ def test_every_response_has_a_content_security_policy(client, evil_paper):
         assert "script-src 'self'" in policy
         assert "object-src 'none'" in policy
         assert "unsafe-inline" not in policy.split("script-src")[1].split(";")[0]
+
+
+def test_the_markdown_keeps_markdown_in_names_and_text_as_text(client):
+    from markdown_it import MarkdownIt
+
+    Paper.objects.create(
+        arxiv_id="2401.06667", title="A *loud* `title` #1",
+        abstract="- not a list\n\n1. nor this\n\n---\n\nwith ~~strike~~ and _it_",
+        author_names=["**Bold** Author", "__Under__ Score", "`Code` [link](http://x)"],
+        categories="cs.CR", featured_on=date(2024, 1, 18))
+    text = client.get("/papers/2401.06667.md").content.decode()
+    html = MarkdownIt("commonmark").enable("strikethrough").render(text)
+
+    assert "<li><strong>Authors:</strong> **Bold** Author, __Under__ Score, " \
+           "`Code` [link](http://x)</li>" in html
+    assert "<h1>A *loud* `title` #1</h1>" in html
+    abstract = html.split("<h2>Abstract</h2>")[1].split("<h2>BibTeX</h2>")[0]
+    assert abstract.split() == ["<p>-", "not", "a", "list</p>", "<p>1.", "nor", "this</p>",
+                                "<p>---</p>", "<p>with", "~~strike~~", "and", "_it_</p>"]

@@ -227,3 +227,51 @@ def test_it_harvests_the_oai_endpoint_named_in_the_environment(cli, local_server
     assert local_server.requests == [{"verb": "ListRecords", "metadataPrefix": "arXiv",
                                       "from": "2013-03-25", "set": "physics:astro-ph"}]
     assert Paper.objects.get().arxiv_id == "0801.3931"
+
+
+def test_a_second_ingest_of_a_running_source_refuses_and_the_first_counts_right(
+        cli, shared_data, tmp_path):
+    lines = (shared_data / SNAPSHOT).read_bytes().splitlines(keepends=True)
+    fifo = tmp_path / "snapshot.fifo"
+    os.mkfifo(fifo)
+
+    first = start_ingest_from_pipe(cli, fifo, "--batch-size", "50")
+    try:
+        with open_pipe_for_writing(fifo, first) as pipe:
+            pipe.write(b"".join(lines[:60]))
+            pipe.flush()
+            wait_until(lambda: Paper.objects.count() >= 50)  # a batch and a heartbeat
+
+            second = subprocess.run(
+                [sys.executable, "-m", "paperwire", "ingest", "snapshot", str(fifo), "-q",
+                 "--batch-size", "50"], env=cli.env, capture_output=True, text=True,
+                timeout=120)
+            assert second.returncode == 75, second.stderr
+            run = IngestRun.objects.get()
+            assert f"ingest run {run.pk} of snapshot with these parameters is still " \
+                   "running" in second.stderr
+            assert "Traceback" not in second.stderr
+
+            pipe.write(b"".join(lines[60:]))
+        assert first.wait(timeout=60) == 0, first.stderr.read()
+    finally:
+        if first.poll() is None:
+            first.kill()
+    run = IngestRun.objects.get()
+    assert (run.status, run.new, run.updated, run.unchanged, run.skipped, run.lock) == \
+        (IngestRun.FINISHED, 200, 0, 0, 0, None)
+    assert Paper.objects.count() == 200
+
+
+def test_the_summary_says_where_every_skip_reason_is(cli, tmp_path):
+    path = tmp_path / "bad.jsonl"
+    path.write_text("".join(f'{{"id": "x{n}"}}\n' for n in range(30)))
+    result = cli("ingest", "jsonl", str(path), "-q")
+    run = IngestRun.objects.get()
+    assert f"… and 10 more: `paperwire ingest skips {run.pk}` lists them all" in result.stderr
+
+    listed = cli("ingest", "skips", str(run.pk), check=True).stdout.splitlines()
+    assert len(listed) == 30
+    assert listed[0] == "line 1 (x0)\tinvalid id: 'x0' is not an arXiv identifier"
+    assert listed[29].startswith("line 30 (x29)\t")
+    assert cli("ingest", "skips", "999999").returncode == 1

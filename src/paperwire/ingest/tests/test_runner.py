@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from paperwire.ingest.models import MAX_REPORTED_SKIPS, IngestRun
+from paperwire.ingest.models import MAX_REPORTED_SKIPS, IngestRun, IngestSkip
 from paperwire.ingest.runner import Checkpoint, Skip, SourceError, run_ingest
 from paperwire.ingest.snapshot import SnapshotSource
 from paperwire.papers.models import Paper
@@ -171,13 +171,31 @@ def test_it_stores_a_batch_at_a_commit_checkpoint():
     assert run.new == 2
 
 
-def test_it_keeps_the_first_hundred_skip_reasons_and_counts_them_all():
-    skips = [Skip(f"line {n}", "bad") for n in range(1, 151)]
+def test_it_stores_every_skip_reason_and_keeps_the_first_hundred_on_the_run():
+    skips = [Skip(f"line {n}", f"bad {n}") for n in range(1, 151)]
     run = run_ingest(ListSource(*skips, record(1))).run
     run.refresh_from_db()
     assert run.skipped == 150
     assert len(run.skip_reasons) == MAX_REPORTED_SKIPS
-    assert run.skip_reasons[-1] == {"where": "line 100", "reason": "bad"}
+    assert run.skip_reasons[-1] == {"where": "line 100", "reason": "bad 100"}
+    assert list(run.skips.values_list("where", "reason")) == \
+        [(f"line {n}", f"bad {n}") for n in range(1, 151)]
+
+
+def test_it_stores_skips_in_batches_when_no_record_comes():
+    # A file of nothing but bad lines: its skips are stored as they come, not held.
+    stored = []
+
+    class Source(ListSource):
+        def items(self, cursor):
+            for n in range(1, 8):
+                yield Skip(f"line {n}", "bad")
+                yield Checkpoint(n)
+                stored.append(IngestSkip.objects.count())
+
+    run_ingest(Source(), batch_size=3)
+    assert stored == [0, 0, 3, 3, 3, 6, 6]
+    assert IngestSkip.objects.count() == 7
 
 
 def test_it_stores_a_full_batch_with_the_checkpoint_that_follows_it():

@@ -43,3 +43,17 @@ def test_it_reads_one_period_from_parameters():
     assert period_from_params({"date": "", "week": "2024-W01"}).kind == "week"
     with pytest.raises(InvalidPeriod):
         period_from_params({"date": "2024-01-01", "month": "2024-01"})
+
+
+@pytest.mark.parametrize("kind,value", [
+    ("date", "9999-12-31"), ("week", "9999-W52"), ("month", "9999-12"), ("date", "9999-01-01"),
+])
+def test_it_refuses_periods_with_no_room_for_their_neighbours(kind, value):
+    with pytest.raises(InvalidPeriod, match="9998 or before"):
+        Period.parse(kind, value)
+
+
+def test_it_steps_around_the_last_year_it_takes():
+    assert Period.parse("month", "9998-12").end == date(9998, 12, 31)
+    assert Period.containing("month", Period.parse("date", "9998-12-31").start).param == \
+        "9998-12"

@@ -100,6 +100,8 @@ PASSWORD_HASHERS = [
 TASKS = {
     "default": {
         "BACKEND": "django_tasks_db.DatabaseBackend",
+        # "embedding" has a lane of its own in `paperwire worker` (search/tasks.py).
+        "QUEUES": ["default", "embedding"],
     }
 }
 

@@ -109,15 +109,18 @@ def serve(
 
 @app.command()
 def stats(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
-    """Counts of what is stored."""
+    """Counts of what is stored, and how many papers semantic search knows."""
     from paperwire.papers.stats import collect_stats
+    from paperwire.search.store import coverage_text
 
     data = collect_stats()
     if as_json:
         print(json.dumps(data))
-    else:
-        for key, value in data.items():
-            print(f"{key:>16}: {value}")
+        return
+    for key, value in data.items():
+        print(f"{key:>16}: {value}")
+    state = "complete" if data["semantic_complete"] else "incomplete: the worker embeds the rest"
+    print(f"\nsemantic search: {coverage_text(data['embedded'], data['papers'])} ({state})")
 
 
 papers_app = typer.Typer(help="Look at stored papers.", no_args_is_help=True)

@@ -107,7 +107,11 @@ SETTINGS: list[Setting] = [
     Setting("PAPERWIRE_MAIL_FROM", "paperwire <noreply@localhost>",
             "Sender address of the mail paperwire sends (account confirmation, password "
             "reset, digests)."),
-    Setting("PAPERWIRE_SMTP_HOST", "localhost", "Mail server that paperwire sends through."),
+    Setting("PAPERWIRE_SMTP_HOST", "",
+            "Mail server that paperwire sends through. Empty: mail is not set up, and "
+            "each message (with its links) is written to the server log instead; the "
+            "pages that would say \"check your email\" say so, and the admin and the "
+            "welcome page show a banner."),
     Setting("PAPERWIRE_SMTP_PORT", "25",
             "Its port: usually 25 (relay), 587 (`starttls`) or 465 (`ssl`)."),
     Setting("PAPERWIRE_SMTP_TLS", "none",

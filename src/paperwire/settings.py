@@ -152,6 +152,9 @@ if TRUST_X_FORWARDED_FOR:
 
 # Outgoing mail: Django's SMTP backend, configured here for every message paperwire sends.
 EMAIL_HOST = env_str("PAPERWIRE_SMTP_HOST")
+# No host: mail is not set up, and every message goes to the server log (lib/mail.py).
+EMAIL_BACKEND = ("django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST
+                 else "paperwire.lib.mail.LogBackend")
 EMAIL_PORT = env_int("PAPERWIRE_SMTP_PORT")
 _smtp_tls = env_choice("PAPERWIRE_SMTP_TLS", ("none", "starttls", "ssl"))
 EMAIL_USE_TLS = _smtp_tls == "starttls"

@@ -11,6 +11,8 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
 
+from paperwire.lib.mail import FAILED, MailResult, deliver
+
 log = logging.getLogger(__name__)
 
 
@@ -18,8 +20,17 @@ def absolute(path_name: str, *args: object) -> str:
     return settings.BASE_URL + reverse(path_name, args=args)
 
 
-def send(template: str, to: str, context: dict) -> bool:
-    """Send one message; False (logged) when the mail server refused it."""
+# Which record a failed message leaves for the admin (digests.MailFailure).
+FAILURE_KINDS = {"verify": "account"}
+
+
+def send(template: str, to: str, context: dict) -> MailResult:
+    """Send one message (to the server log when mail is not set up). A failure is
+    logged and recorded for the admin, and said to the caller, which tells the reader:
+    every path of a page sends one message to the same address, so the outcome says
+    nothing about whether the address has an account."""
+    from paperwire.digests.models import MailFailure
+
     context = {**context, "site_url": settings.BASE_URL}
     base = f"community/emails/{template}"
     subject = " ".join(render_to_string(f"{base}-subject.txt", context).split())
@@ -27,10 +38,11 @@ def send(template: str, to: str, context: dict) -> bool:
     html = render_to_string(f"{base}-body.html", context)
     message = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, [to])
     message.attach_alternative(html, "text/html")
-    try:
-        message.send()
-    except Exception:
-        # The page answers the same either way: it must not tell whether mail went out.
-        log.exception("could not send %s mail", template)
-        return False
-    return True
+    result = deliver(message)
+    kind = FAILURE_KINDS.get(template, MailFailure.OTHER)
+    if result.status == FAILED:
+        log.warning("could not send %s mail: %s", template, result.error)
+        MailFailure.objects.record(to, kind, result.error)
+    else:
+        MailFailure.objects.resolved(to, kind)
+    return result

@@ -26,7 +26,8 @@ ALLOWED_HOSTS = sorted(
     {_base_host, "localhost", "127.0.0.1", "[::1]"}
     | {h.strip() for h in env_str("PAPERWIRE_ALLOWED_HOSTS").split(",") if h.strip()}
 )
-CSRF_TRUSTED_ORIGINS = [f"{urlsplit(BASE_URL).scheme}://{urlsplit(BASE_URL).netloc}"]
+CSRF_TRUSTED_ORIGINS = ([f"{urlsplit(BASE_URL).scheme}://{urlsplit(BASE_URL).netloc}"]
+                        if BASE_URL else [])
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -57,6 +58,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # With no PAPERWIRE_BASE_URL, links in mail follow the request's (checked) address.
+    "paperwire.lib.urls.RequestSiteUrlMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",

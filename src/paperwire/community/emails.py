@@ -1,6 +1,6 @@
 """Every message the community sends: a subject, a text part and an HTML part, each from
-its own template under community/emails/, with links built on PAPERWIRE_BASE_URL (never
-on the request's Host header, which a client chooses)."""
+its own template under community/emails/, with links built on the site's address
+(lib/urls.py: PAPERWIRE_BASE_URL, or the checked address of the request)."""
 
 from __future__ import annotations
 
@@ -12,12 +12,13 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 
 from paperwire.lib.mail import FAILED, MailResult, deliver
+from paperwire.lib.urls import site_url
 
 log = logging.getLogger(__name__)
 
 
 def absolute(path_name: str, *args: object) -> str:
-    return settings.BASE_URL + reverse(path_name, args=args)
+    return site_url() + reverse(path_name, args=args)
 
 
 # Which record a failed message leaves for the admin (digests.MailFailure).
@@ -31,7 +32,7 @@ def send(template: str, to: str, context: dict) -> MailResult:
     nothing about whether the address has an account."""
     from paperwire.digests.models import MailFailure
 
-    context = {**context, "site_url": settings.BASE_URL}
+    context = {**context, "site_url": site_url()}
     base = f"community/emails/{template}"
     subject = " ".join(render_to_string(f"{base}-subject.txt", context).split())
     text = render_to_string(f"{base}-body.txt", context)

@@ -1,6 +1,7 @@
 """Every message the digests app sends, in one module: the digest itself and the
 confirmation mail. Each has a subject, a text and an HTML template under
-digests/emails/; links are built on PAPERWIRE_BASE_URL and signed (tokens.py).
+digests/emails/; links are built on the site's address (lib/urls.py) and signed
+(tokens.py).
 
 A digest carries the headers of RFC 8058 one-click unsubscribe (`List-Unsubscribe` with
 an https URL on the site, and `List-Unsubscribe-Post: List-Unsubscribe=One-Click`; the
@@ -18,7 +19,6 @@ from __future__ import annotations
 import logging
 import secrets
 from datetime import date
-from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -31,6 +31,7 @@ from paperwire.digests import tokens
 from paperwire.digests.build import Window
 from paperwire.digests.models import DAILY, Delivery, MailFailure, Subscriber
 from paperwire.lib.mail import FAILED, MailResult, deliver
+from paperwire.lib.urls import site_host, site_url
 from paperwire.papers.models import Paper
 
 log = logging.getLogger(__name__)
@@ -38,7 +39,7 @@ SITE_NAME = "paperwire"
 
 
 def absolute(path_name: str, *args: object) -> str:
-    return settings.BASE_URL + reverse(path_name, args=args)
+    return site_url() + reverse(path_name, args=args)
 
 
 def window_label(window: Window) -> str:
@@ -62,7 +63,7 @@ def _site_link(window: Window) -> str:
 
 
 def list_headers(subscriber: Subscriber) -> dict[str, str]:
-    domain = urlsplit(settings.BASE_URL).hostname or "localhost"
+    domain = site_host()
     return {
         "List-Unsubscribe": f"<{tokens.unsubscribe_url(subscriber)}>",
         "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
@@ -176,7 +177,7 @@ class Renderer:
             return None
         label = window_label(window)
         context = {
-            "site_name": SITE_NAME, "site_url": settings.BASE_URL, "label": label,
+            "site_name": SITE_NAME, "site_url": site_url(), "label": label,
             "daily": daily, "trending": trending, "alerts": alerts, "picks": pick_cards,
             "count": count, "site_link": _site_link(window),
             "email": self._marks["email"], "preferences_url": self._marks["preferences"],
@@ -218,7 +219,7 @@ def send_confirmation(subscriber: Subscriber, *, new_alert: str = "") -> MailRes
     names one for an address that is already confirmed). A failure is logged and
     recorded for the admin (MailFailure), which can send it again."""
     context = {
-        "site_name": SITE_NAME, "site_url": settings.BASE_URL,
+        "site_name": SITE_NAME, "site_url": site_url(),
         "link": tokens.confirm_url(subscriber), "subscriber": subscriber,
         "new_alert": new_alert, "confirmed": subscriber.is_confirmed,
         "frequency": subscriber.get_frequency_display().lower(),

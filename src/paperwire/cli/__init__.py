@@ -138,7 +138,7 @@ def stats(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> 
         print(json.dumps(data))
         return
     for key, value in data.items():
-        print(f"{key:>16}: {value}")
+        print(f"{key:>17}: {value}")
     state = "complete" if data["semantic_complete"] else "incomplete: the worker embeds the rest"
     print(f"\nsemantic search: {coverage_text(data['embedded'], data['papers'])} ({state})")
 

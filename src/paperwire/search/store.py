@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable
 
+from django.db import connection
 from django.utils import timezone
 
 from paperwire.papers.models import Paper
@@ -71,7 +72,14 @@ def semantic_coverage(*, fresh: bool = False) -> tuple[int, int]:
     global _coverage
     now = time.monotonic()
     if fresh or _coverage is None or now - _coverage[0] > COVERAGE_SECONDS:
-        _coverage = (now, embedded_count(), Paper.objects.count())
+        # Both counts in one round trip, each over an index of its own table.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT (SELECT COUNT(*) FROM {PaperEmbedding._meta.db_table} "
+                f"WHERE model = %s), (SELECT COUNT(*) FROM {Paper._meta.db_table})",
+                [model_key()])
+            indexed, papers = cursor.fetchone()
+        _coverage = (now, indexed, papers)
     return _coverage[1], _coverage[2]
 
 

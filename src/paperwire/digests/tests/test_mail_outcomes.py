@@ -181,3 +181,23 @@ def test_the_failures_are_for_staff_only(client, alice):
     client.force_login(alice)
     response = client.get("/admin/digests/mailfailure/")
     assert response.status_code == 302 and "/admin/login/" in response.url
+
+
+@pytest.mark.usefixtures("frozen")
+def test_without_a_host_digests_are_skipped_with_the_reason(log_mode, caplog):
+    from paperwire.digests.build import build_digests
+    from paperwire.digests.models import Delivery
+    from paperwire.digests.outbox import send_due
+    from paperwire.digests.tests.conftest import DAY, make_paper, make_subscriber
+
+    make_paper("2410.00001", DAY, "Breaking the Memory Barrier", upvotes=12)
+    make_subscriber("alice@example.org")
+    build_digests("daily")
+
+    report = send_due()
+
+    assert report.skipped == 1 and report.sent == 0
+    row = Delivery.objects.get()
+    assert row.status == Delivery.SKIPPED
+    assert row.last_error.startswith("mail is not set up (PAPERWIRE_SMTP_HOST is empty)")
+    assert "not sent: mail is not set up" in caplog.text

@@ -9,6 +9,7 @@ from django import template
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
 from paperwire.lib.mail import mail_is_set_up
 
@@ -24,7 +25,7 @@ def mail_banner(context, staff: bool = False) -> str:
     wrap = ('<ul class="messagelist mail-banner"><li class="warning">{}</li></ul>' if staff
             else '<p class="notice mail-banner" role="status">{}</p>')
     if not mail_is_set_up():
-        return format_html(wrap, format_html(
+        return format_html(wrap, mark_safe(  # a constant: nothing in it to escape
             "<strong>Mail is not set up.</strong> Confirmation, password-reset and digest "
             "mail is written to the server log instead of sent. Set "
             "<code>PAPERWIRE_SMTP_HOST</code> (and the other <code>PAPERWIRE_SMTP_*</code> "

@@ -35,8 +35,11 @@ SETTINGS: list[Setting] = [
     Setting("PAPERWIRE_SECRET_KEY", "",
             "Django's secret key; generated and kept in the data dir when empty. "
             "`PAPERWIRE_SECRET_KEY_FILE` reads it from a file."),
-    Setting("PAPERWIRE_BASE_URL", "http://localhost:8000",
-            "Public URL of the site, used in links, emails and feeds."),
+    Setting("PAPERWIRE_BASE_URL", "",
+            "Public URL of the site, used in the links of mail (confirmations, resets, "
+            "digests). Empty: links follow the address a page was asked on, and mail the "
+            "worker builds uses the host and port `paperwire serve` was started with. Set "
+            "it for a public site."),
     Setting("PAPERWIRE_DEBUG", "false", "Django debug mode (`true` or `false`)."),
     Setting("PAPERWIRE_ALLOWED_HOSTS", "",
             "Extra comma-separated host names to serve; the base URL's host, localhost "
@@ -107,7 +110,11 @@ SETTINGS: list[Setting] = [
     Setting("PAPERWIRE_MAIL_FROM", "paperwire <noreply@localhost>",
             "Sender address of the mail paperwire sends (account confirmation, password "
             "reset, digests)."),
-    Setting("PAPERWIRE_SMTP_HOST", "localhost", "Mail server that paperwire sends through."),
+    Setting("PAPERWIRE_SMTP_HOST", "",
+            "Mail server that paperwire sends through. Empty: mail is not set up, and "
+            "each message (with its links) is written to the server log instead; the "
+            "pages that would say \"check your email\" say so, and the admin and the "
+            "welcome page show a banner."),
     Setting("PAPERWIRE_SMTP_PORT", "25",
             "Its port: usually 25 (relay), 587 (`starttls`) or 465 (`ssl`)."),
     Setting("PAPERWIRE_SMTP_TLS", "none",

@@ -68,6 +68,16 @@ def cli(transactional_db, tmp_path):
 
 
 
+@pytest.fixture(autouse=True)
+def _fresh_semantic_coverage():
+    """Each test counts its own papers: no coverage kept from an earlier test."""
+    import paperwire.search.store as store
+
+    store._coverage = None
+    yield
+    store._coverage = None
+
+
 @pytest.fixture
 def local_server():
     """A real HTTP server on 127.0.0.1 (see lib/tests/local_server.py)."""

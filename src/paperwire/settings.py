@@ -30,7 +30,8 @@ ALLOWED_HOSTS = sorted(
     {_base_host, "localhost", "127.0.0.1", "[::1]"}
     | {h.strip() for h in env_str("PAPERWIRE_ALLOWED_HOSTS").split(",") if h.strip()}
 )
-CSRF_TRUSTED_ORIGINS = [f"{urlsplit(BASE_URL).scheme}://{urlsplit(BASE_URL).netloc}"]
+CSRF_TRUSTED_ORIGINS = ([f"{urlsplit(BASE_URL).scheme}://{urlsplit(BASE_URL).netloc}"]
+                        if BASE_URL else [])
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -72,6 +73,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # With no PAPERWIRE_BASE_URL, links in mail follow the request's (checked) address.
+    "paperwire.lib.urls.RequestSiteUrlMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "paperwire.front.middleware.RequestBodyLimitMiddleware",
@@ -128,6 +131,8 @@ PASSWORD_HASHERS = [
 TASKS = {
     "default": {
         "BACKEND": "django_tasks_db.DatabaseBackend",
+        # "embedding" has a lane of its own in `paperwire worker` (search/tasks.py).
+        "QUEUES": ["default", "embedding"],
     }
 }
 
@@ -180,6 +185,9 @@ if TRUST_X_FORWARDED_FOR:
 
 # Outgoing mail: Django's SMTP backend, configured here for every message paperwire sends.
 EMAIL_HOST = env_str("PAPERWIRE_SMTP_HOST")
+# No host: mail is not set up, and every message goes to the server log (lib/mail.py).
+EMAIL_BACKEND = ("django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST
+                 else "paperwire.lib.mail.LogBackend")
 EMAIL_PORT = env_int("PAPERWIRE_SMTP_PORT")
 _smtp_tls = env_choice("PAPERWIRE_SMTP_TLS", ("none", "starttls", "ssl"))
 EMAIL_USE_TLS = _smtp_tls == "starttls"

@@ -20,7 +20,6 @@ from datetime import timedelta
 from typing import Literal
 from urllib.parse import urlencode
 
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Schema
 from ninja.decorators import decorate_view
@@ -31,6 +30,7 @@ from paperwire.api.schemas import ErrorOut, PaperListItemOut, PaperOut
 from paperwire.front.caching import cached_list, rows_version
 from paperwire.lib.arxiv_ids import InvalidArxivId, parse_arxiv_id
 from paperwire.lib.periods import InvalidPeriod, Period
+from paperwire.lib.urls import site_url
 from paperwire.papers.models import Paper
 
 router = Router(tags=["papers"])
@@ -191,7 +191,7 @@ def list_papers(
     if len(rows) > limit:
         rows = rows[:limit]
         query = urlencode({"cursor": _cursor(rows[-1].pk), "limit": limit})
-        response.headers["Link"] = f'<{settings.BASE_URL}/api/papers?{query}>; rel="next"'
+        response.headers["Link"] = f'<{site_url()}/api/papers?{query}>; rel="next"'
     return [list_item(paper) for paper in rows]
 
 

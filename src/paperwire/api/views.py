@@ -23,6 +23,7 @@ api = NinjaAPI(title="paperwire", version="1",
                            "parameter is a 400. Reads (GET) may be called from any "
                            "origin (CORS); writes may not.",
                urls_namespace="api")
+COVERAGE_HEADER = "X-Paperwire-Semantic-Coverage"
 
 
 def validation_reason(errors: list[dict]) -> str:
@@ -55,14 +56,22 @@ def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
          exclude_none=True, tags=["papers"])
 def search_papers(
     request: HttpRequest,
+    response: HttpResponse,
     q: str = Query("", max_length=10_000, description="what to look for"),
     limit: int = Query(20, ge=1, le=MAX_SEARCH_LIMIT,
                        description=f"results, 1 to {MAX_SEARCH_LIMIT}"),
 ) -> list[dict]:
-    """Hybrid (lexical + semantic) search over every paper; best first."""
+    """Hybrid (lexical + semantic) search over every paper; best first.
+
+    The `X-Paperwire-Semantic-Coverage` header says how many papers semantic search
+    knows, as `indexed/papers` (`412/753`): below the total, papers not yet embedded are
+    found by their words only."""
     from paperwire.search.query import search
+    from paperwire.search.store import semantic_coverage
 
     results = search(q, per_page=limit)
+    indexed, papers = semantic_coverage()
+    response.headers[COVERAGE_HEADER] = f"{indexed}/{papers}"
     return [list_item(hit.paper) for hit in results.hits]
 
 

@@ -335,3 +335,84 @@ def render(machine: dict, outcomes: list[Outcome], command: str) -> str:
 
     section("Peak memory", memory_section(outcomes))
     return "\n".join(out).rstrip() + "\n"
+
+
+# -- merging a partial run into an existing report ---------------------------------------
+
+# What tells two machines apart; the date and commit change between runs on one machine.
+MACHINE_KEYS = ("CPU", "cores", "RAM", "GPU")
+MACHINE_TITLE, MEMORY_TITLE = "Machine", "Peak memory"
+
+
+def split_sections(text: str) -> tuple[str, list[tuple[str, str]]]:
+    """(what comes before the first `## ` heading, [(title, body)] in order)."""
+    preamble: list[str] = []
+    sections: list[tuple[str, list[str]]] = []
+    for line in text.splitlines():
+        if line.startswith("## "):
+            sections.append((line[3:].strip(), []))
+        elif sections:
+            sections[-1][1].append(line)
+        else:
+            preamble.append(line)
+    return ("\n".join(preamble).strip(),
+            [(title, "\n".join(body).strip()) for title, body in sections])
+
+
+def _machine_of(body: str) -> dict[str, str]:
+    found = {}
+    for line in body.splitlines():
+        if line.startswith("- **") and "**: " in line:
+            key, _, value = line[4:].partition("**: ")
+            found[key] = value
+    return found
+
+
+def _merge_memory(old: str, new: str) -> str:
+    """The peak-memory table with the new runs' rows in place of the old ones."""
+    def rows(body: str) -> list[str]:
+        return [line for line in body.splitlines()
+                if line.startswith("| ") and not line.startswith(("| bench ", "|---"))]
+
+    fresh = {row.split("|")[1].strip(): row for row in rows(new)}
+    merged = [fresh.pop(row.split("|")[1].strip(), row) for row in rows(old)]
+    merged += fresh.values()
+    head = [line for line in new.splitlines() if not line.startswith("| ")
+            or line.startswith(("| bench ", "|---"))]
+    return "\n".join(head + merged)
+
+
+def merge(existing: str, partial: str, machine: dict, command: str) -> str:
+    """`existing` (a whole report) with the sections of `partial` (the report of some
+    benches) put in: each replaces the section of the same title, marked with the run it
+    came from; other sections stay as they were; the peak-memory table is merged by row.
+    """
+    _, old_sections = split_sections(existing)
+    if not old_sections:
+        return partial
+    old_preamble = existing.split("\n## ", 1)[0].strip()
+    old_machine = _machine_of(dict(old_sections).get(MACHINE_TITLE, ""))
+    note = (f"_This section is from `{command}` on {machine.get('date', MISSING)} "
+            f"(commit {machine.get('paperwire commit', MISSING)})")
+    differs = [f"{k} {machine.get(k, MISSING)}" for k in MACHINE_KEYS
+               if old_machine and machine.get(k) != old_machine.get(k)]
+    note += f", on another machine: {', '.join(differs)}._" if differs else "._"
+
+    _, new_sections = split_sections(partial)
+    updates = {title: body for title, body in new_sections if title != MACHINE_TITLE}
+    merged: list[tuple[str, str]] = []
+    for title, body in old_sections:
+        if title == MEMORY_TITLE and title in updates:
+            body = _merge_memory(body, updates.pop(title))
+        elif title in updates:
+            body = f"{note}\n\n{updates.pop(title)}"
+        merged.append((title, body))
+    # Sections the report did not have yet go before the peak-memory table.
+    at = next((n for n, (title, _) in enumerate(merged) if title == MEMORY_TITLE),
+              len(merged))
+    merged[at:at] = [(title, body if title == MEMORY_TITLE else f"{note}\n\n{body}")
+                     for title, body in updates.items()]
+    out = [old_preamble, ""]
+    for title, body in merged:
+        out += [f"## {title}", "", body, ""]
+    return "\n".join(out).rstrip() + "\n"

@@ -26,7 +26,7 @@ from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 
-from paperwire.benchmarks.report import Outcome, render
+from paperwire.benchmarks.report import Outcome, merge, render
 
 # Sizes of the full suite and of --quick (a smoke test of a few minutes).
 FULL = {"runs": 3, "ingest_records": 200_000, "search_small_papers": 10_000,
@@ -221,21 +221,32 @@ def default_output() -> Path:
 
 
 def write_report(outcomes: list[Outcome], output: Path, command: str,
-                 info: dict | None = None) -> None:
-    text = render(info if info is not None else machine(), outcomes, command)
+                 info: dict | None = None, *, into: str | None = None) -> None:
+    """Write the report of `outcomes`; with `into` (the text of an earlier report),
+    merge their sections into it instead of replacing it."""
+    info = info if info is not None else machine()
+    text = render(info, outcomes, command)
+    if into:
+        text = merge(into, text, info, command)
     partial = output.with_name(output.name + ".partial")
     partial.write_text(text)
     partial.replace(output)
 
 
 def run(*, steps: list[Step], output: Path, command: str, keep: Path | None = None,
-        info: dict | None = None) -> list[Outcome]:
-    """Run the steps in turn and write the report; returns the outcomes."""
+        info: dict | None = None, merge_into_existing: bool = False) -> list[Outcome]:
+    """Run the steps in turn and write the report; returns the outcomes.
+
+    With `merge_into_existing` (some of the benches, `--only`), an existing report keeps
+    its other sections and gets the new ones in place of their old versions.
+    """
     from rich.console import Console
 
     console = Console(stderr=True)
     info = info if info is not None else machine()
     outcomes: list[Outcome] = []
+    # Read once, before the first bench: each write merges into the report as it was.
+    into = output.read_text() if merge_into_existing and output.is_file() else None
     with tempfile.TemporaryDirectory(prefix="paperwire-bench-all-") as tmp:
         workdir = keep or Path(tmp)
         workdir.mkdir(parents=True, exist_ok=True)
@@ -248,13 +259,13 @@ def run(*, steps: list[Step], output: Path, command: str, keep: Path | None = No
                     f"[green]done[/green] in {outcome.seconds:.0f} s" if outcome.ok
                     else f"[red]failed[/red] ({outcome.reason}); carrying on"))
                 # Written after every bench, so an interrupted suite keeps what it did.
-                write_report(outcomes, output, command, info)
+                write_report(outcomes, output, command, info, into=into)
         except KeyboardInterrupt:
             done = {o.key for o in outcomes}
             outcomes += [Outcome(s.key, s.title, _command_text(s.argv), ok=False,
                                  reason="interrupted: the suite was stopped with Ctrl-C")
                          for s in steps if s.key not in done]
-            write_report(outcomes, output, command, info)
+            write_report(outcomes, output, command, info, into=into)
             console.print(f"interrupted; what finished is in {output}")
             raise
     console.print(f"wrote {output}")

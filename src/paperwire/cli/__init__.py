@@ -95,22 +95,40 @@ def serve(
         False, "--no-worker", help="Do not start the background worker (run "
         "`paperwire worker` separately)."),
 ) -> None:
-    """Serve the site with a production WSGI server (gunicorn), plus the background worker."""
+    """Serve the site with a production WSGI server (gunicorn), plus the background worker.
+
+    Without PAPERWIRE_BASE_URL, links in mail follow the address a page was asked on,
+    and the worker's use this host and port."""
     import subprocess
+    from urllib.parse import urlsplit
 
     from django.conf import settings
 
-    from paperwire.cli.server import run_server
+    from paperwire.cli.server import link_base, port_problem, run_server
     from paperwire.metrics.instruments import forget_gone_processes
 
+    problem = port_problem(host, port)
+    if problem:
+        console.print(f"[red]{problem}[/red]", highlight=False)
+        raise typer.Exit(1)
     report_tightened_modes()
     migrate()
     forget_gone_processes(settings.METRICS_DIR)
+    worker_env = dict(os.environ)
+    if not settings.BASE_URL:
+        base = link_base(host, port)
+        worker_env["PAPERWIRE_BASE_URL"] = base
+        # Pages asked for by that name are served too (set before the workers fork).
+        name = urlsplit(base).hostname or ""
+        name = f"[{name}]" if ":" in name else name
+        if name and name not in settings.ALLOWED_HOSTS:
+            settings.ALLOWED_HOSTS.append(name)
     background = None
     if not no_worker:
         # One command is a whole instance: the scheduler and task worker run beside the
         # web workers, as their own process so a slow task never holds a request.
-        background = subprocess.Popen([sys.executable, "-m", "paperwire", "worker"])
+        background = subprocess.Popen([sys.executable, "-m", "paperwire", "worker"],
+                                      env=worker_env)
     try:
         run_server(host=host, port=port, workers=workers, threads=threads)
     finally:
@@ -124,15 +142,18 @@ def serve(
 
 @app.command()
 def stats(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
-    """Counts of what is stored."""
+    """Counts of what is stored, and how many papers semantic search knows."""
     from paperwire.papers.stats import collect_stats
+    from paperwire.search.store import coverage_text
 
     data = collect_stats()
     if as_json:
         print(json.dumps(data))
-    else:
-        for key, value in data.items():
-            print(f"{key:>16}: {value}")
+        return
+    for key, value in data.items():
+        print(f"{key:>17}: {value}")
+    state = "complete" if data["semantic_complete"] else "incomplete: the worker embeds the rest"
+    print(f"\nsemantic search: {coverage_text(data['embedded'], data['papers'])} ({state})")
 
 
 papers_app = typer.Typer(help="Look at stored papers.", no_args_is_help=True)

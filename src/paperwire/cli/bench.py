@@ -79,7 +79,8 @@ def bench_all(
 ) -> None:
     """Every bench in turn, each in a child process; writes BENCHMARKS.md (medians,
     baselines measured in the same run, ratios, peak memory). A bench that fails is
-    reported as failed and the others still run."""
+    reported as failed and the others still run. With --only, the sections of the benches
+    run replace theirs in an existing report and the rest of it stays."""
     import shlex
     import sys
     from pathlib import Path
@@ -105,6 +106,7 @@ def bench_all(
         steps = [step for step in steps if step.key in wanted]
     command = shlex.join(["paperwire", *sys.argv[1:]])
     outcomes = run(steps=steps, output=Path(output) if output else default_output(),
-                   command=command, keep=Path(keep) if keep else None)
+                   command=command, keep=Path(keep) if keep else None,
+                   merge_into_existing=bool(only))
     if not any(outcome.ok for outcome in outcomes):
         raise typer.Exit(1)

@@ -45,12 +45,17 @@ def subscriber_add(
         console.print(f"{email} subscribed ({frequency})")
     elif subscriber.is_confirmed:
         console.print(f"{email} is already subscribed")
-    elif send_confirmation(subscriber):
-        console.print(f"{email} added; a confirmation mail is on its way")
     else:
-        console.print(f"[yellow]{email} added, but the confirmation mail could not be "
-                      "sent (see the log)[/yellow]")
-        raise typer.Exit(1)
+        result = send_confirmation(subscriber)
+        if result.status == "sent":
+            console.print(f"{email} added; a confirmation mail is on its way")
+        elif result.status == "logged":
+            console.print(f"{email} added; mail is not set up (PAPERWIRE_SMTP_HOST is "
+                          "empty), so the confirmation mail is in the log above")
+        else:
+            console.print(f"[yellow]{email} added, but the confirmation mail could not be "
+                          f"sent: {result.error}[/yellow]", highlight=False)
+            raise typer.Exit(1)
 
 
 @subscriber_app.command("list")

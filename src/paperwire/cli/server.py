@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import errno
+import socket
+
 from gunicorn.app.base import BaseApplication
 
 
@@ -31,4 +34,45 @@ def run_server(*, host: str, port: int, workers: int, threads: int) -> None:
         "graceful_timeout": 20,
         # Load the app before forking: workers share its memory pages.
         "preload_app": True,
+        # gunicorn's control socket is one path per user by default
+        # (~/.gunicorn/gunicorn.ctl), so a second instance took it over and removed it
+        # on exit. paperwire has no use for it (no gunicornc): none at all.
+        "control_socket_disable": True,
     }).run()
+
+
+def port_problem(host: str, port: int) -> str:
+    """Why `paperwire serve` cannot listen on host:port, or "" when it can.
+
+    Checked before gunicorn starts, which would otherwise retry for 5 seconds and end
+    with "Can't connect to ('127.0.0.1', 8000)". Bound with SO_REUSEADDR, as gunicorn
+    binds, so a port left in TIME_WAIT by a server just stopped counts as free.
+    """
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)[0]
+    except socket.gaierror as e:
+        return f"cannot listen on {host!r}: {e.strerror}; give an address with --host"
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as e:
+            if e.errno == errno.EADDRINUSE:
+                return (f"port {port} on {host} is already in use (another `paperwire "
+                        "serve`, or another server): stop it, or choose another port with "
+                        f"--port, e.g. `paperwire serve --port {port + 1}`")
+            if e.errno == errno.EACCES:
+                return (f"no permission to listen on port {port} (ports below 1024 need "
+                        "privileges): choose another with --port, e.g. --port 8000")
+            return (f"cannot listen on {host}:{port} ({e.strerror}): choose another "
+                    "address with --host or port with --port")
+    return ""
+
+
+def link_base(host: str, port: int) -> str:
+    """The base of links for an instance served on host:port: a wildcard address is
+    no place to send a reader, so it becomes this machine's name."""
+    if host in ("", "0.0.0.0", "::"):
+        host = socket.gethostname()
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"

@@ -1,6 +1,6 @@
 """Every message the community sends: a subject, a text part and an HTML part, each from
-its own template under community/emails/, with links built on PAPERWIRE_BASE_URL (never
-on the request's Host header, which a client chooses)."""
+its own template under community/emails/, with links built on the site's address
+(lib/urls.py: PAPERWIRE_BASE_URL, or the checked address of the request)."""
 
 from __future__ import annotations
 
@@ -11,26 +11,39 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
 
+from paperwire.lib.mail import FAILED, MailResult, deliver
+from paperwire.lib.urls import site_url
+
 log = logging.getLogger(__name__)
 
 
 def absolute(path_name: str, *args: object) -> str:
-    return settings.BASE_URL + reverse(path_name, args=args)
+    return site_url() + reverse(path_name, args=args)
 
 
-def send(template: str, to: str, context: dict) -> bool:
-    """Send one message; False (logged) when the mail server refused it."""
-    context = {**context, "site_url": settings.BASE_URL}
+# Which record a failed message leaves for the admin (digests.MailFailure).
+FAILURE_KINDS = {"verify": "account"}
+
+
+def send(template: str, to: str, context: dict) -> MailResult:
+    """Send one message (to the server log when mail is not set up). A failure is
+    logged and recorded for the admin, and said to the caller, which tells the reader:
+    every path of a page sends one message to the same address, so the outcome says
+    nothing about whether the address has an account."""
+    from paperwire.digests.models import MailFailure
+
+    context = {**context, "site_url": site_url()}
     base = f"community/emails/{template}"
     subject = " ".join(render_to_string(f"{base}-subject.txt", context).split())
     text = render_to_string(f"{base}-body.txt", context)
     html = render_to_string(f"{base}-body.html", context)
     message = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, [to])
     message.attach_alternative(html, "text/html")
-    try:
-        message.send()
-    except Exception:
-        # The page answers the same either way: it must not tell whether mail went out.
-        log.exception("could not send %s mail", template)
-        return False
-    return True
+    result = deliver(message)
+    kind = FAILURE_KINDS.get(template, MailFailure.OTHER)
+    if result.status == FAILED:
+        log.warning("could not send %s mail: %s", template, result.error)
+        MailFailure.objects.record(to, kind, result.error)
+    else:
+        MailFailure.objects.resolved(to, kind)
+    return result

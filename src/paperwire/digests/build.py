@@ -26,10 +26,8 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from urllib.parse import urlsplit
 
 import numpy as np
-from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.db.models.functions import Mod
@@ -37,6 +35,7 @@ from django.utils import timezone
 
 from paperwire.digests.models import DAILY, WEEKLY, Delivery, SavedSearch, Subscriber
 from paperwire.lib.sql import insert_objects
+from paperwire.lib.urls import site_host
 from paperwire.papers.models import Paper
 
 log = logging.getLogger(__name__)
@@ -92,7 +91,7 @@ def window_for(last_covered: date | None, end: date | None) -> Window | None:
 
 def message_id(period: str, subscriber_pk: int) -> str:
     """Stable for a (subscriber, period): every try of one digest carries the same id."""
-    domain = urlsplit(settings.BASE_URL).hostname or "localhost"
+    domain = site_host()
     return f"<digest.{period.replace(':', '.')}.{subscriber_pk}@{domain}>"
 
 

@@ -1,6 +1,7 @@
 """Every message the digests app sends, in one module: the digest itself and the
 confirmation mail. Each has a subject, a text and an HTML template under
-digests/emails/; links are built on PAPERWIRE_BASE_URL and signed (tokens.py).
+digests/emails/; links are built on the site's address (lib/urls.py) and signed
+(tokens.py).
 
 A digest carries the headers of RFC 8058 one-click unsubscribe (`List-Unsubscribe` with
 an https URL on the site, and `List-Unsubscribe-Post: List-Unsubscribe=One-Click`; the
@@ -17,13 +18,10 @@ from __future__ import annotations
 
 import logging
 import secrets
-import smtplib
-import time
 from datetime import date
-from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.core.mail import EmailMessage, EmailMultiAlternatives, get_connection
+from django.core.mail import EmailMultiAlternatives
 from django.template.loader import get_template, render_to_string
 from django.urls import reverse
 from django.utils.html import escape
@@ -31,16 +29,17 @@ from django.utils.safestring import mark_safe
 
 from paperwire.digests import tokens
 from paperwire.digests.build import Window
-from paperwire.digests.models import DAILY, Delivery, Subscriber
+from paperwire.digests.models import DAILY, Delivery, MailFailure, Subscriber
+from paperwire.lib.mail import FAILED, MailResult, deliver
+from paperwire.lib.urls import site_host, site_url
 from paperwire.papers.models import Paper
 
 log = logging.getLogger(__name__)
 SITE_NAME = "paperwire"
-SEND_TRIES = 3  # confirmation mail: tries on a temporary failure
 
 
 def absolute(path_name: str, *args: object) -> str:
-    return settings.BASE_URL + reverse(path_name, args=args)
+    return site_url() + reverse(path_name, args=args)
 
 
 def window_label(window: Window) -> str:
@@ -64,7 +63,7 @@ def _site_link(window: Window) -> str:
 
 
 def list_headers(subscriber: Subscriber) -> dict[str, str]:
-    domain = urlsplit(settings.BASE_URL).hostname or "localhost"
+    domain = site_host()
     return {
         "List-Unsubscribe": f"<{tokens.unsubscribe_url(subscriber)}>",
         "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
@@ -178,7 +177,7 @@ class Renderer:
             return None
         label = window_label(window)
         context = {
-            "site_name": SITE_NAME, "site_url": settings.BASE_URL, "label": label,
+            "site_name": SITE_NAME, "site_url": site_url(), "label": label,
             "daily": daily, "trending": trending, "alerts": alerts, "picks": pick_cards,
             "count": count, "site_link": _site_link(window),
             "email": self._marks["email"], "preferences_url": self._marks["preferences"],
@@ -215,11 +214,12 @@ def preview(subscriber: Subscriber, today: date | None = None
 
 # -- confirmation mail ---------------------------------------------------------------
 
-def send_confirmation(subscriber: Subscriber, *, new_alert: str = "") -> bool:
+def send_confirmation(subscriber: Subscriber, *, new_alert: str = "") -> MailResult:
     """Ask the mailbox to confirm the subscription (or a new alert, when `new_alert`
-    names one for an address that is already confirmed). False when it could not go."""
+    names one for an address that is already confirmed). A failure is logged and
+    recorded for the admin (MailFailure), which can send it again."""
     context = {
-        "site_name": SITE_NAME, "site_url": settings.BASE_URL,
+        "site_name": SITE_NAME, "site_url": site_url(),
         "link": tokens.confirm_url(subscriber), "subscriber": subscriber,
         "new_alert": new_alert, "confirmed": subscriber.is_confirmed,
         "frequency": subscriber.get_frequency_display().lower(),
@@ -229,27 +229,9 @@ def send_confirmation(subscriber: Subscriber, *, new_alert: str = "") -> bool:
     message = EmailMultiAlternatives(subject, render_to_string(f"{base}-body.txt", context),
                                      settings.DEFAULT_FROM_EMAIL, [subscriber.email])
     message.attach_alternative(render_to_string(f"{base}-body.html", context), "text/html")
-    return send_with_retries(message)
-
-
-def send_with_retries(message: EmailMessage) -> bool:
-    """Send through the configured backend, trying again on a temporary failure."""
-    for attempt in range(1, SEND_TRIES + 1):
-        try:
-            get_connection().send_messages([message])
-            return True
-        except smtplib.SMTPResponseException as e:
-            if not 400 <= e.smtp_code < 500 or attempt == SEND_TRIES:
-                log.warning("mail to %s refused: %s %s", message.to, e.smtp_code, e.smtp_error)
-                return False
-        except smtplib.SMTPRecipientsRefused as e:
-            codes = [code for code, _ in e.recipients.values()]
-            if not all(400 <= c < 500 for c in codes) or attempt == SEND_TRIES:
-                log.warning("mail to %s refused: %s", message.to, codes)
-                return False
-        except (OSError, smtplib.SMTPException) as e:
-            if attempt == SEND_TRIES:
-                log.warning("could not send mail to %s: %s", message.to, e)
-                return False
-        time.sleep(0.5 * attempt)
-    return False
+    result = deliver(message)
+    if result.status == FAILED:
+        MailFailure.objects.record(subscriber.email, MailFailure.SUBSCRIPTION, result.error)
+    else:
+        MailFailure.objects.resolved(subscriber.email, MailFailure.SUBSCRIPTION)
+    return result

@@ -392,3 +392,35 @@ class Delivery(models.Model):
     def release(self, token: str) -> None:
         """Give the row back untouched (the sender stops before trying it)."""
         self._fenced(token).update(status=self.PENDING, claim_token="")
+
+
+class MailFailureQuerySet(models.QuerySet):
+    def record(self, to: str, kind: str, error: str) -> MailFailure:
+        return self.create(to=normalise_email(to)[:254], kind=kind, error=error[:500])
+
+    def resolved(self, to: str, kind: str) -> None:
+        """A later message of the same kind reached the address: the failure is over."""
+        self.filter(to=normalise_email(to), kind=kind).delete()
+
+
+class MailFailure(models.Model):
+    """A confirmation or account message the mail server did not take (digests keep
+    their own record in the outbox). The admin lists them, with a banner, and sends
+    the confirmations again from here once the server works."""
+
+    ACCOUNT, SUBSCRIPTION, OTHER = "account", "subscription", "other"
+    KINDS = [(ACCOUNT, "account confirmation"), (SUBSCRIPTION, "subscription confirmation"),
+             (OTHER, "sign-in or password mail")]
+
+    to = models.EmailField(max_length=254, db_index=True)
+    kind = models.CharField(max_length=20, choices=KINDS)
+    error = models.CharField(max_length=500)
+    failed_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    objects = MailFailureQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-failed_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} to {self.to}: {self.error}"

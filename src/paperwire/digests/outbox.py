@@ -36,9 +36,12 @@ from django.db.models import Min
 from paperwire.digests.emails import Renderer
 from paperwire.digests.models import Delivery, worker_name
 from paperwire.digests.smtp import HeldDataBackend, ServerUnavailable
+from paperwire.lib.mail import mail_is_set_up
 
 log = logging.getLogger(__name__)
 CLAIM_BATCH = 20
+NOT_SET_UP = ("mail is not set up (PAPERWIRE_SMTP_HOST is empty); its preview is in the "
+              "admin")
 
 
 @dataclass
@@ -65,7 +68,8 @@ def send_due(*, limit: int | None = None, stop: threading.Event | None = None,
     report.released, report.unknown = Delivery.objects.recover()
     worker = worker_name()
     renderer = Renderer()
-    backend = backend or HeldDataBackend(fail_silently=False)
+    if backend is None and mail_is_set_up():
+        backend = HeldDataBackend(fail_silently=False)
     try:
         while limit is None or report.handled < limit:
             if stop is not None and stop.is_set():
@@ -94,12 +98,13 @@ def send_due(*, limit: int | None = None, stop: threading.Event | None = None,
             if report.stopped:
                 break
     finally:
-        backend.close()
+        if backend is not None:
+            backend.close()
     return report
 
 
 def _send_one(row: Delivery, token: str, renderer: Renderer,
-              backend: HeldDataBackend) -> str:
+              backend: HeldDataBackend | None) -> str:
     """Send one claimed row; the report field it counts in."""
     subscriber = row.subscriber
     if not subscriber.receives_mail:
@@ -108,6 +113,11 @@ def _send_one(row: Delivery, token: str, renderer: Renderer,
     message = renderer.message(row)
     if message is None:  # every paper in it was hidden since it was built
         row.mark_skipped(token, "nothing left to send")
+        return "skipped"
+    if backend is None:  # mail is not set up: the digest goes nowhere, and says so
+        row.mark_skipped(token, NOT_SET_UP)
+        log.warning("digest %s to %s not sent: %s", row.message_id, subscriber.email,
+                    NOT_SET_UP)
         return "skipped"
     outcome = backend.send_held(message, commit=lambda: row.mark_sending(token))
     if outcome.kind == "sent":

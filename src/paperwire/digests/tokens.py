@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import hashlib
 
-from django.conf import settings
 from django.core import signing
 from django.urls import reverse
 
 from paperwire.digests.models import Subscriber
+from paperwire.lib.urls import site_url
 
 CONFIRM_SALT = "paperwire.digests.confirm"
 PREFERENCES_SALT = "paperwire.digests.preferences"
@@ -62,8 +62,8 @@ def path(name: str, subscriber: Subscriber, salt: str) -> str:
 
 
 def url(name: str, subscriber: Subscriber, salt: str) -> str:
-    """An absolute link on PAPERWIRE_BASE_URL (never the request's Host header)."""
-    return settings.BASE_URL + path(name, subscriber, salt)
+    """An absolute link on the site's address (lib/urls.py)."""
+    return site_url() + path(name, subscriber, salt)
 
 
 def confirm_url(subscriber: Subscriber) -> str:

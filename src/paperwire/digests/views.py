@@ -28,6 +28,7 @@ from paperwire.community.throttle import client_ip
 from paperwire.digests import emails, tokens
 from paperwire.digests.forms import AlertForm, PreferencesForm, SubscribeForm
 from paperwire.digests.models import MAX_SEARCHES, SavedSearch, Subscriber
+from paperwire.lib.mail import mail_outcome, sent_page
 
 # kind: (attempts, over this long), counted as community.throttle counts its own.
 LIMITS = {
@@ -70,14 +71,13 @@ def subscribe(request: HttpRequest) -> HttpResponse:
         subscriber = Subscriber.objects.request(email, user=user,
                                                 frequency=form.cleaned_data["frequency"])
         # Always a mail, never a page that says whether the address was known.
-        emails.send_confirmation(subscriber)
-        return redirect("pw-digest-sent")
+        return sent_page("pw-digest-sent", emails.send_confirmation(subscriber))
     status = 400 if request.method == "POST" else 200
     return render(request, "digests/subscribe.html", {"form": form}, status=status)
 
 
 def sent(request: HttpRequest) -> HttpResponse:
-    return render(request, "digests/sent.html")
+    return render(request, "digests/sent.html", {"mail": mail_outcome(request)})
 
 
 def _bad_link(request: HttpRequest) -> HttpResponse:
@@ -194,8 +194,8 @@ def alert(request: HttpRequest) -> HttpResponse:
         messages.success(request, f"Alert saved: new papers for {search.description} will "
                                   "come in your digest.")
         return redirect(back)
-    emails.send_confirmation(subscriber, new_alert=search.description)
-    return redirect("pw-digest-sent")
+    return sent_page("pw-digest-sent",
+                     emails.send_confirmation(subscriber, new_alert=search.description))
 
 
 def _is_staff(user) -> bool:

@@ -7,8 +7,9 @@ Titles, abstracts and names are untrusted text. Titles go into elements that rea
 take as plain text (RSS and Atom titles, JSON Feed `title`); the abstract goes into the
 HTML description/summary escaped, so a reader shows it as text and never runs it.
 
-Every link and GUID is absolute on PAPERWIRE_BASE_URL, never on the request's Host
-header (which anyone can set); the feed's self link keeps its query, so the feed of
+Every link and GUID is absolute on PAPERWIRE_BASE_URL when it is set, never on the
+request's Host header (which anyone can set); unset, on the request's address as
+checked against ALLOWED_HOSTS (lib/urls.py). The feed's self link keeps its query, so the feed of
 `?week=2024-W43` names itself. Each Atom entry carries the `<updated>` RFC 4287
 requires: the paper's latest arXiv version, else its first.
 """
@@ -18,7 +19,6 @@ from __future__ import annotations
 from datetime import UTC, datetime, time
 from urllib.parse import urlencode
 
-from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.core.exceptions import BadRequest
 from django.urls import reverse
@@ -28,6 +28,7 @@ from django.utils.html import escape
 from paperwire.feeds.jsonfeed import JSONFeed
 from paperwire.front.forms import ListForm, SearchForm
 from paperwire.lib.periods import Period
+from paperwire.lib.urls import site_url
 from paperwire.papers.models import Paper
 from paperwire.search.query import search
 
@@ -76,7 +77,7 @@ class PaperFeed(Feed):
 
 
 def absolute(path: str) -> str:
-    return settings.BASE_URL + path
+    return site_url() + path
 
 
 def feed_version(feed: PaperFeed):

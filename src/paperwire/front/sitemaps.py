@@ -1,5 +1,5 @@
 """Sitemaps (django.contrib.sitemaps) of the paper pages, the featured days and the
-author pages, every URL on PAPERWIRE_BASE_URL (never the request's Host header).
+author pages, every URL on the site's address (lib/urls.site_url(): PAPERWIRE_BASE_URL when set).
 
 Django splits a section into pages of `limit` URLs; /sitemap.xml indexes them all.
 """
@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from django.conf import settings
 from django.contrib.sitemaps import Sitemap
 from django.urls import reverse
 
+from paperwire.lib.urls import site_url
 from paperwire.papers.models import Author, Paper
 
 
@@ -19,14 +19,14 @@ class SiteSitemap(Sitemap):
     limit = 10_000
 
     def get_domain(self, site=None) -> str:
-        return urlsplit(settings.BASE_URL).netloc
+        return urlsplit(site_url()).netloc
 
     def get_protocol(self, protocol=None) -> str:
-        return urlsplit(settings.BASE_URL).scheme or "https"
+        return urlsplit(site_url()).scheme or "https"
 
     def get_urls(self, page=1, site=None, protocol=None):
         # BASE_URL may hold a path prefix: put it before each location.
-        prefix = urlsplit(settings.BASE_URL).path.rstrip("/")
+        prefix = urlsplit(site_url()).path.rstrip("/")
         urls = super().get_urls(page, site, protocol)
         if prefix:
             base = f"{self.get_protocol()}://{self.get_domain()}"

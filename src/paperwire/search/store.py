@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 
+from django.db import connection
 from django.utils import timezone
 
 from paperwire.papers.models import Paper
@@ -57,3 +59,30 @@ def papers_to_embed():
 
 def embedded_count() -> int:
     return PaperEmbedding.objects.for_model(model_key()).count()
+
+
+COVERAGE_SECONDS = 5.0  # how long one process reuses the counts behind the coverage
+_coverage: tuple[float, int, int] | None = None
+
+
+def semantic_coverage(*, fresh: bool = False) -> tuple[int, int]:
+    """(papers with a vector from the configured model, papers): while the first is
+    smaller, semantic search is incomplete. Two counts, kept COVERAGE_SECONDS per process
+    so a busy search page or API does not count on every request."""
+    global _coverage
+    now = time.monotonic()
+    if fresh or _coverage is None or now - _coverage[0] > COVERAGE_SECONDS:
+        # Both counts in one round trip, each over an index of its own table.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT (SELECT COUNT(*) FROM {PaperEmbedding._meta.db_table} "
+                f"WHERE model = %s), (SELECT COUNT(*) FROM {Paper._meta.db_table})",
+                [model_key()])
+            indexed, papers = cursor.fetchone()
+        _coverage = (now, indexed, papers)
+    return _coverage[1], _coverage[2]
+
+
+def coverage_text(indexed: int, papers: int) -> str:
+    """"412 of 753 papers indexed by meaning"."""
+    return f"{indexed:,} of {papers:,} paper{'s' if papers != 1 else ''} indexed by meaning"

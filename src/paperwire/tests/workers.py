@@ -28,6 +28,14 @@ def note_run(path: str, n: int) -> int:
     return os.getpid()
 
 
+@task()
+def report_site_url() -> str:
+    """The base of the links the worker's mail would carry."""
+    from paperwire.lib.urls import site_url
+
+    return site_url()
+
+
 class WorkerPool:
     """`count` `paperwire worker` processes; logs go to files (a pipe nobody reads
     would fill up and stall a busy worker)."""

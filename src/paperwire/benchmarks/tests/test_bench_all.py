@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from paperwire.benchmarks import suite
-from paperwire.benchmarks.report import Outcome, render
+from paperwire.benchmarks.report import Outcome, merge, render, split_sections
 
 DATA = Path(__file__).parent / "data"
 MACHINE = {"date": "2026-11-26 10:00 UTC", "CPU": "Test CPU @ 2.0GHz", "cores": "2",
@@ -158,3 +158,62 @@ def test_the_plan_runs_search_at_two_sizes_and_passes_the_sizes_on():
 def test_the_fixture_json_has_the_documented_envelope(key):
     data = json.loads((DATA / f"{key}.json").read_text())
     assert data["bench"] == key and data["schema"] == 1 and "params" in data
+
+
+def test_only_some_benches_merge_their_sections_into_the_report(tmp_path):
+    output = tmp_path / "BENCHMARKS.md"
+    output.write_text(render(MACHINE, all_outcomes(), "paperwire bench all"))
+    before = dict(split_sections(output.read_text())[1])
+    web = json.loads((DATA / "web.json").read_text())
+    web["corpus"]["papers"] = 4242  # tells the new Web section from the old one
+    (tmp_path / "web.json").write_text(json.dumps(web))
+    rerun = suite.Step("web", "Web", [
+        sys.executable, "-c", "import shutil, sys; shutil.copy(sys.argv[1], sys.argv[-1])",
+        str(tmp_path / "web.json")])
+    later = {**MACHINE, "date": "2026-11-27 09:00 UTC", "paperwire commit": "fedcba987654"}
+
+    suite.run(steps=[rerun], output=output, command="paperwire bench all --only web",
+              info=later, merge_into_existing=True)
+
+    text = output.read_text()
+    preamble, sections = split_sections(text)
+    after = dict(sections)
+    assert [title for title, _ in sections] == list(before)  # same sections, same order
+    for title in before.keys() - {"Web", "Peak memory"}:
+        assert after[title] == before[title], title
+    assert after["Web"].startswith(
+        "_This section is from `paperwire bench all --only web` on 2026-11-27 09:00 UTC "
+        "(commit fedcba987654)._\n\n")
+    assert "with 4,242 papers" in after["Web"] and "4,242" not in before["Web"]
+    assert "paperwire bench all` on 2026-11-26 10:00 UTC" in preamble  # the full run's
+    memory_rows = [line for line in after["Peak memory"].splitlines()
+                   if line.startswith("| ") and not line.startswith("| bench ")]
+    assert [row.split("|")[1].strip() for row in memory_rows] == list(TITLES.values())
+
+
+def test_a_merged_section_from_another_machine_says_so(tmp_path):
+    old = render(MACHINE, all_outcomes(), "paperwire bench all")
+    new = render({**MACHINE, "CPU": "Other CPU", "GPU": "NVIDIA H200"}, [outcome("web")],
+                 "paperwire bench all --only web")
+
+    merged = dict(split_sections(merge(old, new, {**MACHINE, "CPU": "Other CPU",
+                                                  "GPU": "NVIDIA H200"}, "x"))[1])
+
+    assert "on another machine: CPU Other CPU, GPU NVIDIA H200._" in merged["Web"]
+    assert "- **CPU**: Test CPU @ 2.0GHz" in merged["Machine"]  # the report's own machine
+
+
+def test_a_merge_into_nothing_writes_the_whole_report(tmp_path):
+    output = tmp_path / "BENCHMARKS.md"
+    step = suite.Step("web", "Web", [
+        sys.executable, "-c", "import shutil, sys; shutil.copy(sys.argv[1], sys.argv[-1])",
+        str(DATA / "web.json")])
+
+    suite.run(steps=[step], output=output, command="paperwire bench all --only web",
+              info=MACHINE, merge_into_existing=True)
+
+    text = output.read_text()
+    assert text.startswith("# paperwire benchmarks\n")
+    assert [title for title, _ in split_sections(text)[1]] == ["Machine", "Web",
+                                                                 "Peak memory"]
+    assert "_This section is from" not in text

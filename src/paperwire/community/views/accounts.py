@@ -36,6 +36,7 @@ from paperwire.community.models import (
     Submission,
     needs_verification,
 )
+from paperwire.lib.mail import LOGGED, SENT, MailResult, mail_outcome, sent_page
 
 User = get_user_model()
 VERIFY_SALT = "paperwire.community.verify-email"
@@ -43,11 +44,11 @@ VERIFY_MAX_AGE = 3 * 24 * 3600
 TOO_MANY = "Too many attempts from here or for this address. Wait a few minutes and try again."
 
 
-def _send_verification(user) -> None:
+def send_verification(user) -> MailResult:
     # Nothing the sign-up form took goes in this mail but the address itself: the address
     # is not proven yet, and a display name would let anyone mail their words to it.
     token = signing.dumps({"u": user.pk, "e": user.email}, salt=VERIFY_SALT)
-    emails.send("verify", user.email, {"link": emails.absolute("pw-verify", token)})
+    return emails.send("verify", user.email, {"link": emails.absolute("pw-verify", token)})
 
 
 def signup(request: HttpRequest) -> HttpResponse:
@@ -70,16 +71,16 @@ def signup(request: HttpRequest) -> HttpResponse:
             except IntegrityError:  # signed up a moment ago by a twin request
                 user = None
         if user is not None:
-            _send_verification(user)
+            result = send_verification(user)
         else:
-            emails.send("account-exists", email, {
+            result = emails.send("account-exists", email, {
                 "login": emails.absolute("pw-login"), "reset": emails.absolute("pw-reset")})
-        return redirect("pw-signup-sent")
+        return sent_page("pw-signup-sent", result)
     return render(request, "community/signup.html", {"form": form})
 
 
 def signup_sent(request: HttpRequest) -> HttpResponse:
-    return render(request, "community/signup_sent.html")
+    return render(request, "community/signup_sent.html", {"mail": mail_outcome(request)})
 
 
 @require_http_methods(["GET", "POST"])
@@ -118,10 +119,20 @@ def login_view(request: HttpRequest) -> HttpResponse:
             context["error"] = "That email and password do not match an account."
             return render(request, "community/login.html", context, status=400)
         if needs_verification(user):
-            if throttle.allow(signup_address=email):
-                _send_verification(user)
-            context["error"] = ("Confirm your email address first: we have sent you a new "
-                                "link.")
+            if not throttle.allow(signup_address=email):
+                context["error"] = ("Confirm your email address first, with the link we "
+                                    "sent you. " + TOO_MANY)
+                return render(request, "community/login.html", context, status=429)
+            # Logging in is how a reader gets a new link, e.g. after a failed send.
+            result = send_verification(user)
+            context["error"] = {
+                SENT: "Confirm your email address first: we have sent you a new link.",
+                LOGGED: "Confirm your email address first. Mail is not set up on this "
+                        "server, so the new link was written to the server log: ask the "
+                        "person who runs this site for it.",
+            }.get(result.status, "Confirm your email address first. We tried to send you "
+                                 "a new link, but the mail server did not take it; try "
+                                 "again later.")
             return render(request, "community/login.html", context, status=400)
         login(request, user)
         if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()},
@@ -148,16 +159,17 @@ def reset(request: HttpRequest) -> HttpResponse:
         if user is not None:
             uid = urlsafe_base64_encode(force_bytes(user.pk))
             token = default_token_generator.make_token(user)
-            emails.send("reset", email, {"link": emails.absolute("pw-reset-confirm", uid,
-                                                                 token)})
+            result = emails.send("reset", email, {
+                "link": emails.absolute("pw-reset-confirm", uid, token)})
         else:
-            emails.send("reset-unknown", email, {"signup": emails.absolute("pw-signup")})
-        return redirect("pw-reset-sent")
+            result = emails.send("reset-unknown", email,
+                                 {"signup": emails.absolute("pw-signup")})
+        return sent_page("pw-reset-sent", result)
     return render(request, "community/reset.html", {"form": form})
 
 
 def reset_sent(request: HttpRequest) -> HttpResponse:
-    return render(request, "community/reset_sent.html")
+    return render(request, "community/reset_sent.html", {"mail": mail_outcome(request)})
 
 
 class ResetConfirmView(auth_views.PasswordResetConfirmView):

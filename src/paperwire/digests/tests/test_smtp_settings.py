@@ -13,7 +13,7 @@ from paperwire.conf import ConfigError, env_choice
 READ = ("import json, django; from django.conf import settings; django.setup(); "
         "print(json.dumps({k: getattr(settings, k) for k in ('EMAIL_HOST', 'EMAIL_PORT', "
         "'EMAIL_USE_TLS', 'EMAIL_USE_SSL', 'EMAIL_HOST_USER', 'EMAIL_HOST_PASSWORD', "
-        "'EMAIL_TIMEOUT', 'DEFAULT_FROM_EMAIL')}))")
+        "'EMAIL_TIMEOUT', 'DEFAULT_FROM_EMAIL', 'EMAIL_BACKEND')}))")
 
 
 def _settings(tmp_path, **env: str) -> subprocess.CompletedProcess:
@@ -24,12 +24,19 @@ def _settings(tmp_path, **env: str) -> subprocess.CompletedProcess:
              "PAPERWIRE_DATA_DIR": str(tmp_path / "data"), **env})
 
 
-def test_the_defaults_suit_a_relay_on_localhost(tmp_path):
+def test_by_default_mail_is_not_set_up_and_goes_to_the_log(tmp_path):
     result = _settings(tmp_path)
     assert json.loads(result.stdout) == {
-        "EMAIL_HOST": "localhost", "EMAIL_PORT": 25, "EMAIL_USE_TLS": False,
+        "EMAIL_HOST": "", "EMAIL_PORT": 25, "EMAIL_USE_TLS": False,
         "EMAIL_USE_SSL": False, "EMAIL_HOST_USER": "", "EMAIL_HOST_PASSWORD": "",
-        "EMAIL_TIMEOUT": 30.0, "DEFAULT_FROM_EMAIL": "paperwire <noreply@localhost>"}
+        "EMAIL_TIMEOUT": 30.0, "DEFAULT_FROM_EMAIL": "paperwire <noreply@localhost>",
+        "EMAIL_BACKEND": "paperwire.lib.mail.LogBackend"}
+
+
+def test_a_host_sends_through_smtp_as_before(tmp_path):
+    values = json.loads(_settings(tmp_path, PAPERWIRE_SMTP_HOST="localhost").stdout)
+    assert values["EMAIL_HOST"] == "localhost" and values["EMAIL_PORT"] == 25
+    assert values["EMAIL_BACKEND"] == "django.core.mail.backends.smtp.EmailBackend"
 
 
 def test_tls_modes_credentials_and_a_password_file(tmp_path):

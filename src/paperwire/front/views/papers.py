@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 
-from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -14,6 +13,7 @@ from paperwire.front.forms import PageForm
 from paperwire.front.markdown import paper_markdown
 from paperwire.front.views.common import PAGE_SIZE, bad_request, paginate
 from paperwire.lib.arxiv_ids import InvalidArxivId, parse_arxiv_id
+from paperwire.lib.urls import site_url
 from paperwire.papers.models import Author, Organisation, Paper, PaperAuthor
 from paperwire.search.query import similar_papers
 
@@ -61,7 +61,7 @@ def paper(request: HttpRequest, arxiv_id: str) -> HttpResponse:
         "markdown_url": reverse("pw-paper-md", args=[paper.arxiv_id]),
         # Link previews and the canonical link name the site's address, not the Host
         # header this request came with.
-        "page_url": settings.BASE_URL + reverse("pw-paper", args=[paper.arxiv_id]),
+        "page_url": site_url() + reverse("pw-paper", args=[paper.arxiv_id]),
     })
 
 

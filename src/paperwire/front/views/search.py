@@ -9,6 +9,7 @@ from django.views.decorators.cache import cache_control
 from paperwire.feeds.links import feed_links
 from paperwire.front.forms import SearchForm
 from paperwire.search.query import search
+from paperwire.search.store import coverage_text, semantic_coverage
 
 PER_PAGE = 20
 
@@ -31,8 +32,11 @@ def search_page(request: HttpRequest) -> HttpResponse:
     # The current state, less the page, for the sort links, pager and feeds.
     state = {name: request.GET.get(name, "") for name in form.fields if name != "page"}
     state = {k: v for k, v in state.items() if v}
+    indexed, papers = semantic_coverage()
     context.update({
         "results": results,
+        # While papers wait for their vectors, say so: they are found by words only.
+        "coverage": coverage_text(indexed, papers) if indexed < papers else "",
         "start": (results.page - 1) * results.per_page + 1,
         "has_filters": form.has_filters(),
         "feeds": feed_links("search", f"Search: {data['q'] or 'filtered papers'}", state),

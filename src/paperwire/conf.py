@@ -65,9 +65,10 @@ SETTINGS: list[Setting] = [
     Setting("PAPERWIRE_EMBEDDING_RUNTIME", "auto",
             "What embeds papers: `onnx` (ONNX Runtime, float32, from a model file it "
             "builds in the data dir) or `torch` (the `paperwire[torch]` extra); `auto` "
-            "takes torch on CUDA and on a CPU with AMX when torch is installed, else "
-            "onnx. Queries are always embedded by ONNX Runtime; the vectors agree to a "
-            "cosine of 0.999, so it does not re-embed."),
+            "takes torch on CUDA and on a CPU with native bfloat16 (about twice ONNX "
+            "Runtime's float32 there) when torch is installed, else onnx. Queries are "
+            "always embedded by ONNX Runtime; the vectors agree to a cosine of 0.999, so "
+            "it does not re-embed."),
     Setting("PAPERWIRE_EMBEDDING_PRECISION", "auto",
             "`float32`, `bfloat16` or `float16` arithmetic for the torch runtime (ONNX "
             "Runtime computes in float32); `auto` takes bfloat16 on a CPU with native "

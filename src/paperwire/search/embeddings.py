@@ -9,8 +9,8 @@ written and in the tests):
 - ONNX Runtime, float32, from a model file built once in the data dir
   (search/onnx_model). It embeds every query (web workers, `paperwire search`, the
   digest builder) and, by default, papers on a CPU. It needs no torch.
-- torch, from the optional `paperwire[torch]` extra: papers on CUDA, and on CPUs with
-  AMX, where bfloat16 matrix units outrun ONNX Runtime's float32 (see
+- torch, from the `paperwire[torch]` extra: papers on CUDA, and on CPUs with native
+  bfloat16, where it runs at about twice ONNX Runtime's float32 (see
   document_runtime). Only processes embedding papers ever import it.
 """
 
@@ -83,10 +83,11 @@ def torch_installed() -> bool:
 def document_runtime(device: str | None = None) -> str:
     """The runtime that embeds papers on `device` (PAPERWIRE_EMBEDDING_RUNTIME).
 
-    `auto`: torch on CUDA, and on a CPU with AMX when torch is installed; ONNX Runtime
-    otherwise. Measured (`paperwire bench runtime`) on an AMD EPYC with avx512_bf16 but
-    no AMX, ONNX Runtime in float32 outruns torch's bfloat16; on a Xeon with AMX torch's
-    bfloat16 ran at 3.2x its float32, more than ONNX Runtime gains over it.
+    `auto`: torch on CUDA, and on a CPU with native bfloat16 (avx512_bf16 or AMX) when
+    torch is installed; ONNX Runtime otherwise. Measured on an AMD EPYC with
+    avx512_bf16, one thread each, in CPU time (`paperwire bench runtime`): ONNX Runtime
+    float32 13.3 abstracts per CPU-second, torch float32 12.3, torch bfloat16 24.5;
+    ONNX Runtime has no bfloat16 kernels on x86.
     """
     configured = settings.EMBEDDING_RUNTIME
     device = device or settings.EMBEDDING_DEVICE
@@ -97,7 +98,7 @@ def document_runtime(device: str | None = None) -> str:
         return "torch"  # ONNX Runtime here is the CPU build
     if configured != "auto":
         return configured
-    return "torch" if "amx_bf16" in _cpu_flags() and torch_installed() else "onnx"
+    return "torch" if _cpu_has_bfloat16() and torch_installed() else "onnx"
 
 
 def precision(device: str | None = None) -> str:

@@ -114,12 +114,13 @@ def test_a_query_process_never_imports_torch(tmp_path):
     assert out.stdout.strip() == "[]"
 
 
-def test_it_picks_torch_only_on_cuda_or_amx(monkeypatch):
-    monkeypatch.setattr(embeddings, "_cpu_flags", lambda: frozenset({"avx512_bf16"}))
+def test_it_picks_torch_on_cuda_or_native_bfloat16_when_installed(monkeypatch):
+    monkeypatch.setattr(embeddings, "_cpu_flags", lambda: frozenset())
     assert embeddings.document_runtime("cpu") == "onnx"
     assert embeddings.document_runtime("cuda") == "torch"
-    monkeypatch.setattr(embeddings, "_cpu_flags", lambda: frozenset({"amx_bf16"}))
-    assert embeddings.document_runtime("cpu") == "torch"
+    for flags in ({"avx512_bf16"}, {"amx_bf16"}):
+        monkeypatch.setattr(embeddings, "_cpu_flags", lambda f=flags: frozenset(f))
+        assert embeddings.document_runtime("cpu") == "torch"
     monkeypatch.setattr(embeddings, "torch_installed", lambda: False)
     assert embeddings.document_runtime("cpu") == "onnx"
     with override_settings(EMBEDDING_RUNTIME="torch"):

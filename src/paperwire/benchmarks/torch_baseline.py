@@ -2,8 +2,9 @@
 before ONNX Runtime, for `paperwire bench runtime`'s baseline (never used otherwise).
 
 Queries go through torch in the precision documents use (bfloat16 on a CPU with native
-bfloat16), one thread per query, and `paperwire serve` does not load the model before
-forking: each worker loads torch and the model on its first query, as it used to.
+bfloat16), one thread per query, and `paperwire serve` neither loads the model before
+forking nor warms each worker's search path: each worker loads torch and the model on
+its first query, as it used to.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ def install() -> None:
 
     embeddings.embed_queries = _torch_queries
     server.preload_query_model = lambda: None
+    server.warm_worker = lambda worker: None
 
 
 def main() -> None:

@@ -51,4 +51,27 @@ def run_server(*, host: str, port: int, workers: int, threads: int) -> None:
         # Load the app and the query model before forking: workers share their memory
         # pages and answer their first search at once.
         "preload_app": True,
+        "post_worker_init": warm_worker,
     }).run()
+
+
+def warm_worker(worker) -> None:
+    """In each worker, before it accepts a connection: one search through the whole
+    path, so the first reader's does not open the vector index (the HNSW file and the
+    newer vectors beside it) or the full-text pages. A failure (no tables before
+    `paperwire init`) is logged and the worker serves anyway."""
+    import time
+
+    from django.db import connections
+
+    start = time.perf_counter()
+    try:
+        from paperwire.search.query import search
+
+        search("warm up", per_page=1)
+    except Exception as error:  # a cold worker beats no worker
+        worker.log.warning("warming the search path failed: %s", error)
+    finally:
+        connections.close_all()  # this thread's; the request threads open their own
+    worker.log.info("search path warm in %.2f s", time.perf_counter() - start)
+

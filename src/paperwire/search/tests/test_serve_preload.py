@@ -4,6 +4,7 @@ no web worker holds torch."""
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 import httpx
@@ -41,6 +42,15 @@ def test_workers_start_with_the_query_model_and_without_torch(cli, committed_pap
         # Loaded in the master, before gunicorn forks the workers.
         loaded = output.index("query model loaded")
         assert loaded < output.index("Booting worker")
+        # Each worker runs a search before accepting: the first reader's opens nothing.
+        # (The other worker may still be warming when the first answers /health.)
+        for _ in range(600):
+            if output.count("search path warm") == 2:
+                break
+            time.sleep(0.1)
+            output = server.output()
+        assert output.count("search path warm") == 2
+        assert "warming the search path failed" not in output
         workers = _children(server.process.pid)
         assert len(workers) == 2
         for pid in workers:

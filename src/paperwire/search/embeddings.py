@@ -30,8 +30,12 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import onnxruntime  # noqa: F401  (see below)
 from django.conf import settings
 
+# Imported here, before anything imports usearch (search/vectors.py imports this module
+# first): with usearch 2.26 and onnxruntime 1.32, importing onnxruntime after usearch
+# crashes the process (SIGSEGV in its extension's initialisation); the other order works.
 log = logging.getLogger(__name__)
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"

@@ -114,6 +114,21 @@ def test_a_query_process_never_imports_torch(tmp_path):
     assert out.stdout.strip() == "[]"
 
 
+def test_a_process_that_opened_the_hnsw_index_can_still_load_the_model(tmp_path):
+    # usearch imported before onnxruntime crashed `paperwire search` on a corpus past
+    # the HNSW threshold.
+    script = ("import django; django.setup()\n"
+              "from paperwire.search import vectors\n"
+              "from usearch.index import Index\n"
+              "from paperwire.search.embeddings import embed_queries\n"
+              "print(embed_queries(['speculative decoding']).shape)\n")
+    link_query_model(tmp_path / "data")
+    out = subprocess.run([sys.executable, "-c", script], env=_env(tmp_path),
+                         capture_output=True, text=True, timeout=240)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "(1, 384)"
+
+
 def test_it_picks_torch_on_cuda_or_native_bfloat16_when_installed(monkeypatch):
     monkeypatch.setattr(embeddings, "_cpu_flags", lambda: frozenset())
     assert embeddings.document_runtime("cpu") == "onnx"

@@ -105,7 +105,7 @@ def test_a_query_process_never_imports_torch(tmp_path):
     script = ("import sys, django; django.setup()\n"
               "from paperwire.search import embeddings as e\n"
               "e.load_query_model(); e.embed_query('x')\n"
-              "e.embed_texts(['a paper. its abstract'])\n"
+              "e.embed_queries(['a paper. its abstract'])\n"
               "print(sorted(m for m in ('torch', 'transformers', 'sentence_transformers')"
               " if m in sys.modules))\n")
     link_query_model(tmp_path / "data")

@@ -65,11 +65,20 @@ SETTINGS: list[Setting] = [
     Setting("PAPERWIRE_EMBEDDING_MAX_TOKENS", "224",
             "Word pieces of title and abstract the model reads; fewer is faster. "
             "Changing it re-embeds every paper."),
+    Setting("PAPERWIRE_EMBEDDING_RUNTIME", "auto",
+            "What embeds papers: `onnx` (ONNX Runtime, float32, from a model file it "
+            "builds in the data dir) or `torch` (the `paperwire[torch]` extra); `auto` "
+            "takes torch on CUDA and on a CPU with native bfloat16 (about twice ONNX "
+            "Runtime's float32 there) when torch is installed, else onnx. Queries are "
+            "always embedded by ONNX Runtime; the vectors agree to a cosine of 0.999, so "
+            "it does not re-embed."),
     Setting("PAPERWIRE_EMBEDDING_PRECISION", "auto",
-            "`float32`, `bfloat16` or `float16` arithmetic for the model; `auto` takes "
-            "bfloat16 on a CPU with native bfloat16 instructions, float16 on CUDA, else "
-            "float32. The vectors agree to a cosine of 0.998, so it does not re-embed."),
-    Setting("PAPERWIRE_EMBEDDING_DEVICE", "cpu", "`cpu` or `cuda` for embedding papers."),
+            "`float32`, `bfloat16` or `float16` arithmetic for the torch runtime (ONNX "
+            "Runtime computes in float32); `auto` takes bfloat16 on a CPU with native "
+            "bfloat16 instructions, float16 on CUDA, else float32. The vectors agree to a "
+            "cosine of 0.998, so it does not re-embed."),
+    Setting("PAPERWIRE_EMBEDDING_DEVICE", "cpu",
+            "`cpu` or `cuda` for embedding papers (`cuda` needs the torch extra)."),
     Setting("PAPERWIRE_EMBEDDING_BATCH", "auto",
             "Papers embedded per model call; `auto` takes 16 on a CPU, 512 on CUDA."),
     Setting("PAPERWIRE_EMBED_ON_INGEST", "true",

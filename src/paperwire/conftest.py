@@ -53,8 +53,11 @@ def database_url_for_subprocess() -> str:
 @pytest.fixture
 def cli(transactional_db, tmp_path):
     """Run `paperwire …` in a subprocess against the test database."""
+    from paperwire.search.testing import link_query_model
+
     env = {**os.environ, "PAPERWIRE_DATABASE_URL": database_url_for_subprocess(),
            "PAPERWIRE_DATA_DIR": str(tmp_path / "data")}
+    link_query_model(tmp_path / "data")
 
     def run(*args: str, check: bool = False, **kwargs) -> subprocess.CompletedProcess:
         result = subprocess.run([sys.executable, "-m", "paperwire", *args], env=env,

@@ -220,6 +220,7 @@ EMBEDDING_MODEL = env_str("PAPERWIRE_EMBEDDING_MODEL")
 EMBEDDING_MAX_TOKENS = env_int("PAPERWIRE_EMBEDDING_MAX_TOKENS")
 EMBEDDING_PRECISION = env_str("PAPERWIRE_EMBEDDING_PRECISION")
 EMBEDDING_DEVICE = env_str("PAPERWIRE_EMBEDDING_DEVICE")
+EMBEDDING_RUNTIME = env_str("PAPERWIRE_EMBEDDING_RUNTIME").strip().lower()
 # None: chosen by device (search.embeddings.default_batch_size).
 EMBEDDING_BATCH = (None if env_str("PAPERWIRE_EMBEDDING_BATCH").strip().lower() == "auto"
                    else max(1, env_int("PAPERWIRE_EMBEDDING_BATCH")))

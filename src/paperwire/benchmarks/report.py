@@ -141,7 +141,7 @@ def embedding_section(outcomes: list[Outcome], gpu: str) -> str | None:
     d = found[0].data
     params = d.get("params", {})
     parts = [f"Document embedding throughput on {num(params.get('embed_sample'))} abstracts, "
-             "plain sentence-transformers (the first row, the baseline) against the tuned "
+             "plain torch float32 (the first row, the baseline) against the tuned "
              "configurations, measured in the same run, with the search quality each "
              "costs on the judged query set (`paperwire bench search`).",
              f"**CPU** ({d.get('cpu') or 'not recorded'})\n\n"
@@ -237,6 +237,54 @@ def web_section(o: Outcome) -> str:
     return text
 
 
+def runtime_section(o: Outcome) -> str:
+    """ONNX Runtime's serving path against the torch path, from `paperwire bench runtime`."""
+    d, params = o.data, o.data.get("params", {})
+    serve, cli = d.get("serve", {}), d.get("cli", {})
+    queries, documents = d.get("queries", {}), d.get("documents", {})
+
+    def each(values) -> str:
+        return " / ".join(num(v, 0) for v in values or []) or MISSING
+
+    def row(name: str, key: str) -> list[str]:
+        ours, base = serve.get("onnx", {}), serve.get("torch", {})
+        return [name, num(ours.get(key), 2), num(base.get(key), 2)]
+
+    rows = [row("first search page after the worker accepts (s)", "first_search_s"),
+            row("first paper page, similar papers (s)", "first_paper_page_s"),
+            ["PSS per web worker (MiB)", each(serve.get("onnx", {}).get("worker_pss_mib")),
+             each(serve.get("torch", {}).get("worker_pss_mib"))],
+            ["… of it the memory-mapped HNSW file (MiB)",
+             each(serve.get("onnx", {}).get("worker_index_pss_mib")),
+             each(serve.get("torch", {}).get("worker_index_pss_mib"))],
+            ["gunicorn master PSS (MiB)", num(serve.get("onnx", {}).get("master_pss_mib"), 0),
+             num(serve.get("torch", {}).get("master_pss_mib"), 0)],
+            ["cold `paperwire search` (s, median)", num(cli.get("onnx", {}).get("median_s"), 2),
+             num(cli.get("torch", {}).get("median_s"), 2)],
+            ["… its CPU time, user + system (s, median)",
+             num(cli.get("onnx", {}).get("cpu_median_s"), 2),
+             num(cli.get("torch", {}).get("cpu_median_s"), 2)],
+            ["query embedding alone, one core (p50 ms)", num(queries.get("onnx_p50_ms"), 2),
+             num(queries.get("torch_p50_ms"), 2)]]
+    text = (f"The serving path on ONNX Runtime (float32, the query model preloaded before "
+            f"gunicorn forks) against the torch path it replaced (queries through torch, "
+            f"each worker loading it on its first query), measured in the same run "
+            f"(`paperwire bench runtime`): {num(params.get('papers'))} generated papers "
+            f"beside the 753 real, 2 web workers, each server fresh. PSS is the "
+            f"proportional set size (/proc/PID/smaps_rollup: pages shared between "
+            f"processes split between them). CPU: {d.get('cpu') or MISSING}; load average "
+            f"{num((d.get('load_average') or [None])[0], 1)} at the start, "
+            f"{num((d.get('load_average_end') or [None])[0], 1)} at the end.\n\n"
+            + table(["figure", "ONNX Runtime", "torch (baseline)"], rows))
+    if documents:
+        doc_rows = [[name.replace("onnx", "ONNX Runtime").replace("_", " "), num(r.get("per_s"), 1),
+                     num(r.get("min_cosine_with_onnx"), 5)] for name, r in documents.items()]
+        text += (f"\n\nDocument embedding, {num(params.get('embed_sample'))} abstracts, "
+                 "batch 16 at the token limit:\n\n"
+                 + table(["runtime", "abstracts/s", "lowest cosine with ONNX"], doc_rows))
+    return text
+
+
 def digests_section(o: Outcome) -> str:
     d, params = o.data, o.data.get("params", {})
     med, runs, base = d.get("median", {}), d.get("runs", []), d.get("baseline", {})
@@ -327,8 +375,9 @@ def render(machine: dict, outcomes: list[Outcome], command: str) -> str:
         if not o.ok:
             section(o.title, _failed(o))
 
-    for key, title, body in (("web", "Web", web_section), ("digests", "Digests",
-                                                          digests_section)):
+    for key, title, body in (("web", "Web", web_section),
+                             ("runtime", "Serving runtime", runtime_section),
+                             ("digests", "Digests", digests_section)):
         if key in by_key:
             o = by_key[key]
             section(title, body(o) if o.ok else _failed(o))

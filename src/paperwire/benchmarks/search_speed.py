@@ -2,8 +2,9 @@
 
 Runs in a child process on a fresh SQLite database. Steps:
 1. the 753 real papers, embedded (cached between runs);
-2. document-embedding throughput on the CPU, plain sentence-transformers against the
-   tuned configurations, with the nDCG@10 each costs on the judged query set;
+2. document-embedding throughput on the CPU, plain torch float32 (when torch is
+   installed) against the tuned configurations and ONNX Runtime, with the nDCG@10 each
+   costs on the judged query set;
 3. a corpus grown to `papers` by recombining the real ones (title words and abstract
    halves of two papers; the vector a normalised mix of theirs plus noise), stored
    through the normal upsert path and indexed like any other;
@@ -16,6 +17,7 @@ Runs in a child process on a fresh SQLite database. Steps:
 from __future__ import annotations
 
 import hashlib
+import os
 import statistics
 import time
 from pathlib import Path
@@ -82,7 +84,10 @@ def cpu_description() -> str:
 
 
 def embedding_configs(device: str) -> list[tuple[str, int, int, str, str]]:
-    """(name, tokens, batch, precision, how) rows; the first is the plain baseline."""
+    """(name, tokens, batch, precision, runtime) rows; the first is the plain baseline.
+
+    Without torch (the default install) only the ONNX Runtime rows are measured.
+    """
     from django.conf import settings
 
     from paperwire.search import embeddings
@@ -90,21 +95,28 @@ def embedding_configs(device: str) -> list[tuple[str, int, int, str, str]]:
     tuned = embeddings.precision(device)
     batch = embeddings.default_batch_size(device)
     tokens = settings.EMBEDDING_MAX_TOKENS
-    rows = [("plain: float32, 256 tokens, batch 32", 256, 32, "float32", "encode"),
-            (f"{tuned}, 256 tokens, batch {batch}", 256, batch, tuned, "paperwire"),
-            (f"tuned (the default): {tuned}, {tokens} tokens, batch {batch}", tokens, batch,
-             tuned, "paperwire")]
+    runtime = embeddings.document_runtime(device)
+    default = tuned if runtime == "torch" else "float32"
+    rows = []
+    if embeddings.torch_installed():
+        rows += [("plain: torch float32, 256 tokens, batch 32", 256, 32, "float32", "torch"),
+                 (f"torch {tuned}, 256 tokens, batch {batch}", 256, batch, tuned, "torch")]
+        if runtime != "torch":
+            rows.append((f"torch {tuned}, {tokens} tokens, batch {batch}", tokens, batch,
+                         tuned, "torch"))
     if device == "cpu":
-        rows += [(f"{tuned}, 192 tokens, batch {batch}", 192, batch, tuned, "paperwire"),
-                 ("int8 dynamic quantisation, 256 tokens", 256, 32, "float32", "int8")]
+        rows.append((f"ONNX Runtime float32, 256 tokens, batch {batch}", 256, batch,
+                     "float32", "onnx"))
+    rows.append((f"tuned (the default): {runtime} {default}, {tokens} tokens, batch {batch}",
+                 tokens, batch, tuned, runtime))
+    if device == "cpu":
+        rows.append((f"{runtime} {default}, 192 tokens, batch {batch}", 192, batch, tuned,
+                     runtime))
     return rows
 
 
 def bench_embedding(records: list[dict], sample: int, device: str = "cpu",
                     repeats: int = 3) -> list[dict]:
-    import copy
-
-    import torch
     from django.test import override_settings
 
     from paperwire.benchmarks.search_quality import evaluate, load_queries, ranker_for
@@ -115,26 +127,21 @@ def bench_embedding(records: list[dict], sample: int, device: str = "cpu",
     # The real abstracts over again when the sample is larger than they are.
     sample_texts = [texts[i % len(texts)] for i in range(sample)]
     queries = load_queries()
-    where = (f"{cpu_description()}, {torch.get_num_threads()} threads" if device == "cpu"
-             else torch.cuda.get_device_name(device))
+    if device == "cpu":
+        where = f"{cpu_description()}, {os.cpu_count()} threads"
+    else:
+        import torch
+
+        where = torch.cuda.get_device_name(device)
     print(f"document embedding on {device} ({where}), {len(sample_texts)} abstracts:")
 
-    def rate(max_tokens: int, batch: int, dtype: str, how: str) -> tuple[float, np.ndarray]:
+    def rate(max_tokens: int, batch: int, dtype: str, runtime: str) -> tuple[float, np.ndarray]:
         with override_settings(EMBEDDING_MAX_TOKENS=max_tokens, EMBEDDING_PRECISION=dtype,
-                               EMBEDDING_BATCH=batch):
-            if how == "paperwire":
-                # The code path ingestion and `paperwire embed` use.
-                def embed(items: list[str]) -> np.ndarray:
-                    return embeddings.embed_texts(items, device=device)
-            else:
-                model = embeddings.get_model(device)
-                if how == "int8":
-                    model = torch.ao.quantization.quantize_dynamic(
-                        copy.deepcopy(model), {torch.nn.Linear}, dtype=torch.qint8)
+                               EMBEDDING_BATCH=batch, EMBEDDING_RUNTIME=runtime):
+            # The code path ingestion and `paperwire embed` use.
+            def embed(items: list[str]) -> np.ndarray:
+                return embeddings.embed_texts(items, device=device)
 
-                def embed(items: list[str]) -> np.ndarray:
-                    with torch.inference_mode():
-                        return model.encode(items, batch_size=batch, normalize_embeddings=True)
             embed(sample_texts[:batch])
             elapsed = []
             for _ in range(repeats):
@@ -146,8 +153,8 @@ def bench_embedding(records: list[dict], sample: int, device: str = "cpu",
         return len(sample_texts) / statistics.median(elapsed), vectors
 
     results = []
-    for name, tokens, size, dtype, how in embedding_configs(device):
-        per_s, vectors = rate(tokens, size, dtype, how)
+    for name, tokens, size, dtype, runtime in embedding_configs(device):
+        per_s, vectors = rate(tokens, size, dtype, runtime)
         _swap_vectors(records, vectors)
         sem = evaluate(queries, ranker_for("semantic"))["all"]["ndcg@10"]
         hyb = evaluate(queries, ranker_for("hybrid"))["all"]["ndcg@10"]
@@ -350,11 +357,14 @@ def run(papers: int, vectors: int, queries: int, embed_sample: int,
     real = cached_embeddings([paper_text(r["title"], r["abstract"]) for r in records],
                              "real-papers")
     if embed_sample:
-        import torch
+        from paperwire.search.embeddings import torch_installed
 
         report["cpu"] = cpu_description()
         report["embedding"] = bench_embedding(records, embed_sample)
-        if torch.cuda.is_available():
+        torch = None
+        if torch_installed():
+            import torch
+        if torch is not None and torch.cuda.is_available():
             report["gpu_name"] = torch.cuda.get_device_name(0)
             # Enough abstracts for the GPU's rate to dwarf its start-up.
             report["embedding_gpu"] = bench_embedding(records, max(embed_sample, 20_000),

@@ -66,6 +66,9 @@ def plan(sizes: dict) -> list[Step]:
         Step("web", "Web", [*bench, "web", "--papers", s["web_papers"], "--requests",
                             s["web_requests"], "--search-requests", s["web_search_requests"],
                             "--runs", s["runs"]]),
+        Step("runtime", "Serving runtime", [*bench, "runtime", "--papers", s["web_papers"],
+                                            "--queries", s["queries"], "--embed-sample",
+                                            s["embed_sample"], "--runs", s["runs"]]),
         Step("digests", "Digests", [*bench, "digests", "--subscribers",
                                     s["digest_subscribers"], "--baseline",
                                     s["digest_baseline"], "--runs", s["runs"]]),
@@ -204,7 +207,7 @@ def machine() -> dict:
         "Python": platform.python_version(),
         "Django": _version("django"),
         "torch": _version("torch"),
-        "sentence-transformers": _version("sentence-transformers"),
+        "onnxruntime": _version("onnxruntime"),
         "SQLite": sqlite3.sqlite_version,
         "paperwire commit": commit or "unknown",
     }

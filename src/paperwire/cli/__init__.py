@@ -67,10 +67,18 @@ def init(
     admin: str = typer.Option(None, help="Create (or promote) an admin with this email."),
     password: str = typer.Option(None, help="The admin's password (asked when omitted)."),
 ) -> None:
-    """Create or migrate the database (and make the data dir private to this user)."""
+    """Create or migrate the database (and make the data dir private to this user), and
+    write the query model's ONNX file."""
     report_tightened_modes()
     migrate()
     console.print("database ready")
+    from django.conf import settings
+
+    from paperwire.search.embeddings import model_folder
+    from paperwire.search.onnx_model import ensure_model_file
+
+    path = ensure_model_file(model_folder(), settings.EMBEDDING_MAX_TOKENS)
+    console.print(f"embedding model ready ({path})")
     if admin:
         from django.contrib.auth import get_user_model
 

@@ -55,7 +55,7 @@ def bench_all(
                                                       "test of a few minutes."),
     only: str = typer.Option("", "--only", metavar="KEYS",
                              help="Comma-separated benches to run: ingest, search-small, "
-                                  "search-large, web, digests (default: all)."),
+                                  "search-large, web, runtime, digests (default: all)."),
     keep: str = typer.Option(None, "--keep", metavar="DIR", show_default=False,
                              help="Keep each bench's JSON and log in this folder."),
     runs: int = _size("Repetitions for the medians [3; --quick 1]."),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import socket
+import sys
 
 from gunicorn.app.base import BaseApplication
 
@@ -20,7 +21,24 @@ class PaperwireServer(BaseApplication):
     def load(self):
         from paperwire.wsgi import application
 
+        preload_query_model()
         return application
+
+
+def preload_query_model() -> None:
+    """Load the query model in the master, before any worker exists.
+
+    With preload_app every worker is forked from here already holding it: no reader
+    waits for it, a worker restarted later has it too, and its weights are pages the
+    workers share. ONNX Runtime with one thread per session runs on the calling thread,
+    so a session made before the fork works in the child (search/tests/test_serve.py).
+    """
+    from paperwire.search.embeddings import load_query_model
+
+    seconds = load_query_model()
+    sys.stderr.write(f"[paperwire] query model loaded in {seconds:.2f} s, "
+                     f"before the workers start\n")
+    sys.stderr.flush()
 
 
 def run_server(*, host: str, port: int, workers: int, threads: int) -> None:
@@ -32,13 +50,36 @@ def run_server(*, host: str, port: int, workers: int, threads: int) -> None:
         "accesslog": "-",
         "timeout": 60,
         "graceful_timeout": 20,
-        # Load the app before forking: workers share its memory pages.
+        # Load the app and the query model before forking: workers share their memory
+        # pages and answer their first search at once.
         "preload_app": True,
         # gunicorn's control socket is one path per user by default
         # (~/.gunicorn/gunicorn.ctl), so a second instance took it over and removed it
         # on exit. paperwire has no use for it (no gunicornc): none at all.
         "control_socket_disable": True,
+        "post_worker_init": warm_worker,
     }).run()
+
+
+def warm_worker(worker) -> None:
+    """In each worker, before it accepts a connection: one search through the whole
+    path, so the first reader's does not open the vector index (the HNSW file and the
+    newer vectors beside it) or the full-text pages. A failure (no tables before
+    `paperwire init`) is logged and the worker serves anyway."""
+    import time
+
+    from django.db import connections
+
+    start = time.perf_counter()
+    try:
+        from paperwire.search.query import search
+
+        search("warm up", per_page=1)
+    except Exception as error:  # a cold worker beats no worker
+        worker.log.warning("warming the search path failed: %s", error)
+    finally:
+        connections.close_all()  # this thread's; the request threads open their own
+    worker.log.info("search path warm in %.2f s", time.perf_counter() - start)
 
 
 def port_problem(host: str, port: int) -> str:

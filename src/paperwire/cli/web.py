@@ -38,3 +38,30 @@ def bench_web(
     run(papers=papers, requests=requests, search_requests=search_requests,
         concurrency=concurrency, workers=workers, threads=threads, runs=runs,
         json_path=json_path)
+
+
+@bench_app.command("runtime")
+def bench_runtime(
+    papers: int = typer.Option(100_000, min=0, help="Generated papers beside the 753 real."),
+    queries: int = typer.Option(200, min=10, help="Timed queries for query embedding."),
+    embed_sample: int = typer.Option(512, min=0, help="Abstracts in the document-embedding "
+                                     "run (0: skip it)."),
+    runs: int = typer.Option(3, min=1, help="Cold `paperwire search` runs; the median is "
+                             "reported."),
+    json_path: str = JSON_OPTION,
+) -> None:
+    """The serving path on ONNX Runtime against the old torch path, in the same run:
+    first search of a fresh web worker, query embedding, PSS per worker, a cold
+    `paperwire search`, document embedding."""
+    from paperwire.benchmarks.fresh import in_child, rerun_in_fresh_database
+
+    if not in_child():
+        rerun_in_fresh_database([
+            "bench", "runtime", "--papers", str(papers), "--queries", str(queries),
+            "--embed-sample", str(embed_sample), "--runs", str(runs),
+            *(["--json", str(Path(json_path).resolve())] if json_path else [])])
+        return
+    from paperwire.benchmarks.runtime import run
+
+    run(papers=papers, queries=queries, embed_sample=embed_sample, runs=runs,
+        json_path=json_path)

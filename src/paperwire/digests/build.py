@@ -136,12 +136,12 @@ class Builder:
 
     def prime_queries(self, texts: Iterable[str]) -> None:
         """Embed these queries in batches now, rather than one model call each later."""
-        from paperwire.search.embeddings import embed_texts
+        from paperwire.search.embeddings import embed_queries
 
         todo = sorted({t for t in texts if t.strip()} - self._query_vectors.keys())
         if todo:
-            # Cut as embed_query cuts: the model reads the start of a long text anyway.
-            vectors = embed_texts([t[:2000] for t in todo])
+            vectors = np.concatenate([embed_queries(todo[lo:lo + 64])
+                                      for lo in range(0, len(todo), 64)])
             self._query_vectors.update(zip(todo, vectors, strict=True))
 
     def _query_vector(self, text: str) -> np.ndarray:

@@ -244,12 +244,13 @@ def _browse(q: str, filters: SearchFilters, sort: str, page: int,
 
 def similar_papers(paper: Paper, limit: int = 5) -> list[Paper]:
     """The nearest papers by meaning, never the paper itself."""
-    from paperwire.search.embeddings import embed_texts, model_key, paper_text
+    from paperwire.search.embeddings import embed_queries, model_key, paper_text
     from paperwire.search.models import PaperEmbedding
 
     row = PaperEmbedding.objects.filter(paper=paper, model=model_key()).first()
+    # A paper not embedded yet goes through the query model the worker already holds.
     vector = (row.array if row is not None
-              else embed_texts([paper_text(paper.title, paper.abstract)])[0])
+              else embed_queries([paper_text(paper.title, paper.abstract)])[0])
     hits = vector_index().search(vector, limit + 1)
     ids = [pk for pk, _ in hits if pk != paper.pk][:limit]
     found = Paper.objects.visible().in_bulk(ids)

@@ -72,3 +72,18 @@ def _fresh_vector_index():
     vector_index().invalidate()
     yield
     vector_index().invalidate()
+
+
+def link_query_model(data_dir: Path) -> None:
+    """The test session's ONNX model file, hard-linked into another data dir, so a CLI
+    run or a server a test starts does not build its own (seconds each)."""
+    from django.conf import settings
+
+    from paperwire.search.embeddings import model_folder
+    from paperwire.search.onnx_model import ensure_model_file
+
+    built = ensure_model_file(model_folder(), settings.EMBEDDING_MAX_TOKENS)
+    target = Path(data_dir) / "models" / built.name
+    if not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.hardlink_to(built)

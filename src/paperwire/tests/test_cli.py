@@ -21,6 +21,9 @@ def test_it_says_to_run_init_before_anything_needs_the_tables(tmp_path):
     assert "Traceback" not in result.stderr
 
     assert _paperwire(tmp_path, "init").returncode == 0
+    # init also writes the query model's ONNX file, so no server start builds it.
+    (model,) = (tmp_path / "models").glob("*.onnx")
+    assert model.stat().st_mode & 0o777 == 0o600
     result = _paperwire(tmp_path, "stats", "--json")
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["papers"] == 0

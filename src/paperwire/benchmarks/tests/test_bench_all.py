@@ -22,7 +22,7 @@ MACHINE = {"date": "2026-11-26 10:00 UTC", "CPU": "Test CPU @ 2.0GHz", "cores": 
            "torch": "2.13.0+cpu", "paperwire commit": "0123456789ab"}
 TITLES = {"ingest": "Ingest", "search-small": "Search at 10,000 papers",
           "search-large": "Search at 100,000 papers and 1,000,000 vectors", "web": "Web",
-          "digests": "Digests"}
+          "runtime": "Serving runtime", "digests": "Digests"}
 
 
 def outcome(key: str, **kwargs) -> Outcome:
@@ -52,6 +52,17 @@ def test_it_renders_ingest_medians_baseline_and_ratio():
     assert f"{med['baseline_papers_per_s']:,.0f} papers/s" in text
     assert f"| ratio | {med['ratio']:.1f}× |" in text
     assert f"{med['peak_rss_bytes'] / 2**20:,.0f} MiB" in text
+
+
+def test_it_renders_the_serving_runtime_against_its_torch_baseline():
+    text = render(MACHINE, [outcome("runtime")], "paperwire bench all")
+    assert "## Serving runtime\n" in text
+    assert "| first search page after the worker accepts (s) | 1.82 | 22.12 |" in text
+    assert "| PSS per web worker (MiB) | 114 / 108 | 387 / 384 |" in text
+    assert "| cold `paperwire search` (s, median) | 9.87 | 40.21 |" in text
+    assert "| ONNX Runtime float32 | 2.6 | – |" in text
+    assert "| torch bfloat16 | 1.4 | 0.99994 |" in text
+    assert "load average 9.5 at the start" in text
 
 
 def test_it_renders_embedding_and_says_when_there_is_no_gpu():
@@ -146,15 +157,18 @@ def test_a_failing_bench_becomes_a_failed_section_and_the_rest_still_runs(tmp_pa
 
 def test_the_plan_runs_search_at_two_sizes_and_passes_the_sizes_on():
     steps = {step.key: step for step in suite.plan(suite.QUICK)}
-    assert list(steps) == ["ingest", "search-small", "search-large", "web", "digests"]
+    assert list(steps) == ["ingest", "search-small", "search-large", "web", "runtime",
+                           "digests"]
     small, large = steps["search-small"].argv, steps["search-large"].argv
     assert small[small.index("--vectors") + 1] == "0"
     assert large[large.index("--embed-sample") + 1] == "0"
     assert large[large.index("--vectors") + 1] == str(suite.QUICK["ann_vectors"])
     assert steps["ingest"].argv[-2:] == ["--runs", "1"]
+    runtime = steps["runtime"].argv
+    assert runtime[runtime.index("--papers") + 1] == str(suite.QUICK["web_papers"])
 
 
-@pytest.mark.parametrize("key", ["ingest", "web", "digests"])
+@pytest.mark.parametrize("key", ["ingest", "web", "runtime", "digests"])
 def test_the_fixture_json_has_the_documented_envelope(key):
     data = json.loads((DATA / f"{key}.json").read_text())
     assert data["bench"] == key and data["schema"] == 1 and "params" in data

@@ -86,6 +86,21 @@ SETTINGS: list[Setting] = [
             "Weight of the lexical ranking in hybrid fusion."),
     Setting("PAPERWIRE_SEARCH_SEMANTIC_WEIGHT", "1.0",
             "Weight of the semantic ranking in hybrid fusion."),
+    Setting("PAPERWIRE_SEARCH_MIN_SIMILARITY", "0.35",
+            "Cosine similarity from which a paper found by meaning alone counts as a "
+            "match (hybrid and semantic search); below it, a paper needs the query's words."),
+    Setting("PAPERWIRE_SEARCH_MIN_LEXICAL", "0.5",
+            "Share of the best paper's word score (BM25) from which a paper found by "
+            "words alone counts as a match in hybrid search; below it, it needs the "
+            "similarity above."),
+    Setting("PAPERWIRE_SEARCH_PASSAGES", "true",
+            "Also embed each paper's title and ~90-word windows of its abstract, and score "
+            "search candidates by their best passage beside the whole abstract (`true` or "
+            "`false`). Costs about as much embedding time again as the paper itself."),
+    Setting("PAPERWIRE_SEARCH_CACHE_SECONDS", "60",
+            "Seconds each server process may reuse a search's ranking for the same query, "
+            "filters and sort (the next page, a repeated search); dropped as soon as any "
+            "paper or vector changes. 0 turns it off."),
     Setting("PAPERWIRE_TIME_ZONE", "UTC",
             "Time zone for schedules and for dates shown on the site (e.g. Europe/Paris)."),
     Setting("PAPERWIRE_INGEST_SOURCES", "daily",

@@ -20,6 +20,7 @@ os.environ.setdefault("PAPERWIRE_DIGEST_DAILY_SCHEDULE", "")
 os.environ.setdefault("PAPERWIRE_DIGEST_WEEKLY_SCHEDULE", "")
 # Tests build different data with the same ids and frozen times: no shared page cache.
 os.environ.setdefault("PAPERWIRE_PAGE_CACHE_SECONDS", "0")
+os.environ.setdefault("PAPERWIRE_SEARCH_CACHE_SECONDS", "0")
 # A file, not :memory:, so that subprocesses a test starts (the CLI, a server) can open
 # the same test database.
 os.environ.setdefault("PAPERWIRE_TEST_SQLITE_NAME", os.path.join(_run_dir, "test.sqlite3"))

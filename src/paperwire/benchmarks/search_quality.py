@@ -87,8 +87,9 @@ def evaluate(queries: list[dict], ranker) -> dict[str, dict[str, float]]:
             for kind, v in rows.items()}
 
 
-def prepare() -> list[dict]:
-    """Fresh database with the real papers, their (cached) vectors and passages."""
+def prepare(passages: bool = False) -> list[dict]:
+    """Fresh database with the real papers, their (cached) vectors, and their passages'
+    vectors when asked."""
     from paperwire.search.embeddings import paper_text
     from paperwire.search.models import PaperEmbedding
     from paperwire.search.passages import passage_texts, to_bytes
@@ -97,6 +98,8 @@ def prepare() -> list[dict]:
     vectors = cached_embeddings([paper_text(r["title"], r["abstract"]) for r in records],
                                 "real-papers")
     store_embeddings({r["id"]: v for r, v in zip(records, vectors, strict=True)})
+    if not passages:
+        return records
     pieces = [passage_texts(r["title"], r["abstract"]) for r in records]
     flat = cached_embeddings([p for ps in pieces for p in ps], "real-passages")
     bounds = np.cumsum([0] + [len(ps) for ps in pieces])
@@ -211,7 +214,7 @@ def run(as_json: bool = False) -> None:
         return
     from django.conf import settings
 
-    records = prepare()
+    records = prepare(passages=True)
     queries = load_queries()
     tune = [q for q in queries if not is_held_out(q)]
     titles = {r["id"]: r["title"] for r in records}

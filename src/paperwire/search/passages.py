@@ -6,8 +6,9 @@ papers (both retrievers' lists, at most a few hundred) exactly: the whole-abstra
 cosine and the best passage's, averaged. The passages are stored beside the paper's
 vector (PaperEmbedding.passages), so the HNSW index keeps one vector per paper.
 
-PAPERWIRE_SEARCH_PASSAGES turns it off: embedding a paper's passages costs about as
-much again as embedding the paper (`paperwire bench search-quality` measures both).
+PAPERWIRE_SEARCH_PASSAGES turns it on; it is off by default: embedding a paper's
+passages costs about twice the time of embedding the paper, for a gain within the noise
+of the judged queries (`paperwire bench search-quality` measures both).
 """
 
 from __future__ import annotations
@@ -41,12 +42,15 @@ def similarities(query: np.ndarray, ids: list[int]) -> dict[int, float]:
 
     scores: dict[int, float] = {}
     weight = PASSAGE_WEIGHT if settings.SEARCH_PASSAGES else 0.0
-    fields = ("paper_id", "vector", "passages") if weight else ("paper_id", "vector")
-    rows = (PaperEmbedding.objects.filter(model=model_key(), paper_id__in=ids)
-            .values_list(*fields))
-    for row in rows:
-        whole = float(np.frombuffer(bytes(row[1]), dtype=np.float32) @ query)
-        passages = bytes(row[2]) if weight else b""
+    key = model_key()
+    fields = ("paper_id", "model", "vector", *(("passages",) if weight else ()))
+    # By primary key alone: with the model in the WHERE clause too, SQLite walks the
+    # (model, updated_at) index through every vector of the model (0.5 s at 100k).
+    for row in PaperEmbedding.objects.filter(paper_id__in=ids).values_list(*fields):
+        if row[1] != key:
+            continue
+        whole = float(np.frombuffer(bytes(row[2]), dtype=np.float32) @ query)
+        passages = bytes(row[3]) if weight else b""
         if passages and len(passages) % (4 * len(query)) == 0:
             best = float((np.frombuffer(passages, dtype=np.float32)
                           .reshape(-1, len(query)) @ query).max())

@@ -41,7 +41,8 @@ SORTS = ("relevance", "date", "upvotes")
 MODES = ("hybrid", "lexical", "semantic")
 MIN_CANDIDATES = 100  # each retriever's depth before fusion
 MAX_CANDIDATES = 1_000  # deepest page reachable: MAX_CANDIDATES / per_page
-SEMANTIC_FLOOR = 0.15  # cosine below which a neighbour is not a match at all
+SEMANTIC_FLOOR = 0.15  # cosine below which a neighbour is not even a candidate
+_ranked_lock = threading.Lock()  # guards the two caches below
 
 
 @dataclass
@@ -111,6 +112,38 @@ class SearchResults:
     @property
     def has_previous(self) -> bool:
         return self.page > 1
+
+
+_VECTORS_MAX = 1_024  # query vectors each process keeps
+_vectors: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
+
+
+def query_vector(q: str) -> Future[np.ndarray]:
+    """The query's vector: one this process made lately, else made on another core
+    while the caller runs the full-text search (the next page or another filter of a
+    search asks for the same vector). PAPERWIRE_SEARCH_CACHE_SECONDS=0 turns it off."""
+    if settings.SEARCH_CACHE_SECONDS <= 0:
+        return embed_query_soon(q)
+    key = (model_key(), q)
+    with _ranked_lock:
+        vector = _vectors.get(key)
+        if vector is not None:
+            _vectors.move_to_end(key)
+    if vector is not None:
+        done: Future[np.ndarray] = Future()
+        done.set_result(vector)
+        return done
+    future = embed_query_soon(q)
+
+    def keep(made: Future[np.ndarray]) -> None:
+        if made.exception() is None:
+            with _ranked_lock:
+                _vectors[key] = made.result()
+                while len(_vectors) > _VECTORS_MAX:
+                    _vectors.popitem(last=False)
+
+    future.add_done_callback(keep)
+    return future
 
 
 def semantic_search(text: str, limit: int, allowed: np.ndarray | None = None,
@@ -184,8 +217,7 @@ def retrieve(q: str, filters: SearchFilters | None = None, *, mode: str = "hybri
             allowed = np.fromiter(qs.values_list("pk", flat=True), dtype=np.int64)
     vector = None
     if mode != "lexical" and q.strip() and len(vector_index()):
-        # Embed the query on another core while the full-text search runs.
-        vector = embed_query_soon(q)
+        vector = query_vector(q)
     lexical = lexical_search(q, depth, allowed_sql) if mode != "semantic" else []
     semantic = semantic_search(q, depth, allowed, vector) if vector is not None else []
     lex_ids = [pk for pk, _ in lexical]
@@ -261,7 +293,6 @@ def _rank(q: str, filters: SearchFilters, sort: str, mode: str, depth: int) -> t
 
 _RANKED_MAX = 512  # searches each process keeps
 _ranked_cache: OrderedDict[tuple, tuple[float, tuple]] = OrderedDict()
-_ranked_lock = threading.Lock()
 
 
 def ranked(q: str, filters: SearchFilters, sort: str, mode: str, depth: int) -> tuple:

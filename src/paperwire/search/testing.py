@@ -21,38 +21,28 @@ def subset(shared_data: Path) -> list[dict]:
     return about + others
 
 
-def embed_records(records: list[dict]) -> tuple[list[dict], dict[str, np.ndarray],
-                                                dict[str, bytes]]:
-    """The records, their vectors and their passages' vectors (as stored), by arXiv id."""
+def embed_records(records: list[dict]) -> tuple[list[dict], dict[str, np.ndarray]]:
+    """The records and their vectors, by arXiv id."""
     from paperwire.search.embeddings import embed_texts, paper_text
-    from paperwire.search.passages import passage_texts, to_bytes
 
     vectors = embed_texts([paper_text(r["title"], r["abstract"]) for r in records])
-    pieces = [passage_texts(r["title"], r["abstract"]) for r in records]
-    flat = embed_texts([p for ps in pieces for p in ps])
-    bounds = np.cumsum([0] + [len(ps) for ps in pieces])
-    passages = {r["id"]: to_bytes(flat[lo:hi])
-                for r, lo, hi in zip(records, bounds, bounds[1:], strict=False)}
-    return records, {r["id"]: v for r, v in zip(records, vectors, strict=True)}, passages
+    return records, {r["id"]: v for r, v in zip(records, vectors, strict=True)}
 
 
 @pytest.fixture(scope="session")
-def embedded_subset(shared_data, django_db_blocker) -> tuple[list[dict], dict[str, np.ndarray],
-                                                              dict[str, bytes]]:
+def embedded_subset(shared_data, django_db_blocker) -> tuple[list[dict], dict[str, np.ndarray]]:
     """The subset's records and vectors; the model loads once for the session."""
     return embed_records(subset(shared_data))
 
 
 @pytest.fixture(scope="session")
-def embedded_all(shared_data, django_db_blocker) -> tuple[list[dict], dict[str, np.ndarray],
-                                                           dict[str, bytes]]:
+def embedded_all(shared_data, django_db_blocker) -> tuple[list[dict], dict[str, np.ndarray]]:
     """All 753 real papers and their vectors, embedded once for the session."""
     lines = (shared_data / "hf-daily-papers-2023-12_2024-04.jsonl").read_text().splitlines()
     return embed_records([json.loads(line) for line in lines if line.strip()])
 
 
-def load_papers(records: list[dict], vectors: dict[str, np.ndarray],
-                passages: dict[str, bytes] | None = None) -> dict:
+def load_papers(records: list[dict], vectors: dict[str, np.ndarray]) -> dict:
     """Ingest the records as the jsonl source does, then store their vectors."""
     from paperwire.ingest.jsonl import jsonl_record
     from paperwire.papers.models import Paper
@@ -66,7 +56,6 @@ def load_papers(records: list[dict], vectors: dict[str, np.ndarray],
     PaperEmbedding.objects.bulk_create([
         PaperEmbedding(paper=papers[r["id"]], model=model_key(), dim=384,
                        vector=vectors[r["id"]].tobytes(), updated_at=now,
-                       passages=(passages or {}).get(r["id"], b""),
                        text_hash=text_hash(paper_text(r["title"], r["abstract"])))
         for r in records
     ])

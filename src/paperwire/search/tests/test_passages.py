@@ -39,26 +39,23 @@ def test_it_averages_the_whole_abstract_with_its_best_passage():
         paper=second, model=model_key(), dim=384, vector=_unit(1, 1).tobytes(),
         text_hash="", updated_at=now)
     query = _unit(1, 0)
-    scores = similarities(query, [first.pk, second.pk])
+    with override_settings(SEARCH_PASSAGES=True):
+        scores = similarities(query, [first.pk, second.pk])
     whole = float(_unit(1, 1) @ query)
     assert scores[first.pk] == pytest.approx((whole + 1.0) / 2)
     assert scores[second.pk] == pytest.approx(whole)
-    with override_settings(SEARCH_PASSAGES=False):
-        assert similarities(query, [first.pk])[first.pk] == pytest.approx(whole)
+    assert similarities(query, [first.pk])[first.pk] == pytest.approx(whole)  # off
 
 
-def test_it_stores_passages_when_embedding_and_not_when_off(papers):
+def test_it_stores_passages_only_when_turned_on(papers):
     paper = papers["2402.13720"]
     row = PaperEmbedding.objects.get(paper=paper)
-    assert embed_papers([paper.pk]) == 0  # vector and passages current
-    with override_settings(SEARCH_PASSAGES=False):
-        paper.abstract += " Now with more drafting."
-        paper.save()
-        assert embed_papers([paper.pk]) == 1
-    row.refresh_from_db()
+    assert embed_papers([paper.pk]) == 0  # current, and passages are off by default
     assert bytes(row.passages) == b""
-    # Turned on again: the vector is current, but its passages are missing.
-    assert embed_papers([paper.pk]) == 1
+    with override_settings(SEARCH_PASSAGES=True):
+        # The vector is current, but its passages are missing.
+        assert embed_papers([paper.pk]) == 1
+        assert embed_papers([paper.pk]) == 0
     row.refresh_from_db()
     passages = np.frombuffer(bytes(row.passages), np.float32).reshape(-1, 384)
     assert len(passages) == len(passage_texts(paper.title, paper.abstract))

@@ -96,8 +96,8 @@ SETTINGS: list[Setting] = [
     Setting("PAPERWIRE_SEARCH_PASSAGES", "false",
             "Also embed each paper's title and ~90-word windows of its abstract, and score "
             "search candidates by their best passage beside the whole abstract (`true` or "
-            "`false`). Triples the embedding time of each paper, for +0.8 nDCG@10 points "
-            "on the held-out judged queries (BENCHMARKS.md)."),
+            "`false`). Adds 1.2-2.1x a paper's own embedding time, for +0.8 nDCG@10 "
+            "points on the held-out judged queries (BENCHMARKS.md)."),
     Setting("PAPERWIRE_SEARCH_CACHE_SECONDS", "60",
             "Seconds each server process may reuse a search's ranking for the same query, "
             "filters and sort (the next page, a repeated search); dropped as soon as any "

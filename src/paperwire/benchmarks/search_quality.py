@@ -253,7 +253,8 @@ def run(as_json: bool = False) -> None:
                                         SEARCH_SEMANTIC_WEIGHT=w_sem))
         grid[f"convex lex={w_lex} sem={w_sem}"] = round(res["all"]["ndcg@10"], 4)
     for weight in (0.0, 0.25, 0.5, 0.75, 1.0):
-        res = _with_passage_weight(weight, lambda: evaluate(tune, ranker_for("hybrid")))
+        res = _with_passage_weight(weight, lambda: evaluate(
+            tune, ranker_for("hybrid", SEARCH_PASSAGES=True)))
         grid[f"passage weight {weight}"] = round(res["all"]["ndcg@10"], 4)
     floors = {}
     for similarity in (0.25, 0.3, 0.35, 0.4):

@@ -7,8 +7,8 @@ cosine and the best passage's, averaged. The passages are stored beside the pape
 vector (PaperEmbedding.passages), so the HNSW index keeps one vector per paper.
 
 PAPERWIRE_SEARCH_PASSAGES turns it on; it is off by default: embedding a paper's
-passages costs about twice the time of embedding the paper, for a gain within the noise
-of the judged queries (`paperwire bench search-quality` measures both).
+passages costs another 1.2-2.1x the time of embedding the paper, for a gain within the
+noise of the judged queries (`paperwire bench search-quality` measures both).
 """
 
 from __future__ import annotations

@@ -295,6 +295,15 @@ _RANKED_MAX = 512  # searches each process keeps
 _ranked_cache: OrderedDict[tuple, tuple[float, tuple]] = OrderedDict()
 
 
+def search_version() -> tuple:
+    """Changes whenever a search's answer may: the stored papers (their data version),
+    the vectors searched, and the settings that rank them."""
+    return (Paper.objects.data_version(), vector_index().version(), model_key(),
+            settings.SEARCH_FUSION, settings.SEARCH_RRF_K, settings.SEARCH_LEXICAL_WEIGHT,
+            settings.SEARCH_SEMANTIC_WEIGHT, settings.SEARCH_MIN_SIMILARITY,
+            settings.SEARCH_MIN_LEXICAL, settings.SEARCH_PASSAGES)
+
+
 def ranked(q: str, filters: SearchFilters, sort: str, mode: str, depth: int) -> tuple:
     """(ids in order, score by id, lexical rank by id, semantic rank by id).
 
@@ -308,11 +317,7 @@ def ranked(q: str, filters: SearchFilters, sort: str, mode: str, depth: int) -> 
     seconds = settings.SEARCH_CACHE_SECONDS
     if seconds <= 0:
         return _rank(q, filters, sort, mode, depth)
-    key = (q, repr(filters), sort, mode, depth, Paper.objects.data_version(),
-           vector_index().version(), model_key(), settings.SEARCH_FUSION,
-           settings.SEARCH_RRF_K, settings.SEARCH_LEXICAL_WEIGHT,
-           settings.SEARCH_SEMANTIC_WEIGHT, settings.SEARCH_MIN_SIMILARITY,
-           settings.SEARCH_MIN_LEXICAL, settings.SEARCH_PASSAGES)
+    key = (q, repr(filters), sort, mode, depth, *search_version())
     now = monotonic()
     with _ranked_lock:
         found = _ranked_cache.get(key)

@@ -6,9 +6,9 @@ combination of min-max normalised scores, which beat reciprocal-rank fusion on t
 judged query set; `PAPERWIRE_SEARCH_FUSION=rrf` selects RRF), keeps only the real
 matches, then sorts, pages and builds snippets.
 
-A real match holds the query's words with a BM25 score of at least
-PAPERWIRE_SEARCH_MIN_LEXICAL times the best paper's, or has a cosine similarity of at
-least PAPERWIRE_SEARCH_MIN_SIMILARITY: every paper has *some* nearest neighbour, so a
+A real match holds every word of the query, or holds some of them with a word score of
+at least PAPERWIRE_SEARCH_MIN_LEXICAL times the best paper's, or has a cosine similarity
+of at least PAPERWIRE_SEARCH_MIN_SIMILARITY: every paper has *some* nearest neighbour, so a
 query about nothing the site holds ("zzzqqq") would otherwise list the least unlike
 papers, and the count shown would be the retrievers' depth, not what matched.
 """
@@ -32,7 +32,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from paperwire.papers.models import Paper
 from paperwire.search.embeddings import embed_query_soon, model_key
-from paperwire.search.lexical import lexical_search, query_terms
+from paperwire.search.lexical import lexical_search, query_terms, with_every_term
 from paperwire.search.passages import similarities
 from paperwire.search.snippets import highlight, snippet
 from paperwire.search.vectors import vector_index
@@ -163,11 +163,13 @@ def semantic_search(text: str, limit: int, allowed: np.ndarray | None = None,
 
 
 def real_matches(fused: list[tuple[int, float]], lexical: list[tuple[int, float]],
-                 similarity: dict[int, float]) -> list[tuple[int, float]]:
+                 similarity: dict[int, float], q: str = "") -> list[tuple[int, float]]:
     """The fused hits that really match (see the module's docstring), in order."""
     best = lexical[0][1] if lexical else 0.0
     min_lexical = settings.SEARCH_MIN_LEXICAL * best
     strong = {pk for pk, score in lexical if best > 0 and score >= min_lexical}
+    if lexical:
+        strong |= with_every_term(q, [pk for pk, _ in lexical if pk not in strong])
     floor = settings.SEARCH_MIN_SIMILARITY
     return [(pk, score) for pk, score in fused
             if pk in strong or similarity.get(pk, 0.0) >= floor]
@@ -242,7 +244,7 @@ def retrieve(q: str, filters: SearchFilters | None = None, *, mode: str = "hybri
             scores = fuse_scores([(settings.SEARCH_LEXICAL_WEIGHT, lexical),
                                   (settings.SEARCH_SEMANTIC_WEIGHT, semantic)])
         fused = real_matches(sorted(scores.items(), key=lambda kv: -kv[1]), lexical,
-                             similarity)
+                             similarity, q)
     lex_rank = {pk: i for i, pk in enumerate(lex_ids, start=1)}
     sem_rank = {pk: i for i, pk in enumerate(sem_ids, start=1)}
     return fused, lex_rank, sem_rank

@@ -91,8 +91,8 @@ SETTINGS: list[Setting] = [
             "match (hybrid and semantic search); below it, a paper needs the query's words."),
     Setting("PAPERWIRE_SEARCH_MIN_LEXICAL", "0.5",
             "Share of the best paper's word score (BM25) from which a paper found by "
-            "words alone counts as a match in hybrid search; below it, it needs the "
-            "similarity above."),
+            "some of the query's words counts as a match in hybrid search; below it, it "
+            "needs every word of the query or the similarity above."),
     Setting("PAPERWIRE_SEARCH_PASSAGES", "false",
             "Also embed each paper's title and ~90-word windows of its abstract, and score "
             "search candidates by their best passage beside the whole abstract (`true` or "

@@ -22,6 +22,7 @@ os.environ.setdefault("PAPERWIRE_DIGEST_WEEKLY_SCHEDULE", "")
 os.environ.setdefault("PAPERWIRE_PAGE_CACHE_SECONDS", "0")
 # Links in the tests' mail (tests of an empty base URL set it to "" themselves).
 os.environ.setdefault("PAPERWIRE_BASE_URL", "http://localhost:8000")
+os.environ.setdefault("PAPERWIRE_SEARCH_CACHE_SECONDS", "0")
 # A file, not :memory:, so that subprocesses a test starts (the CLI, a server) can open
 # the same test database.
 os.environ.setdefault("PAPERWIRE_TEST_SQLITE_NAME", os.path.join(_run_dir, "test.sqlite3"))

@@ -234,6 +234,11 @@ def web_section(o: Outcome) -> str:
     if cache is not None:
         text += (f"\n\nPage cache: **{ratio(cache)}** the requests/s of the same pages "
                  "rendered on every request (the baseline, measured in the same run).")
+    search = d.get("ratios", {}).get("search_cache")
+    if search is not None:
+        text += (f"\n\nSearch ranking cache: **{ratio(search)}** the requests/s of the search "
+                 "page with it off (PAPERWIRE_SEARCH_CACHE_SECONDS=0, every request embeds "
+                 "its query and runs both retrievers; the baseline, measured in the same run).")
     return text
 
 

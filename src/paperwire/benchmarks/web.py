@@ -15,7 +15,10 @@ Runs in a child process on a fresh SQLite database (benchmarks/fresh.py). Steps:
    - daily page, page cache on (the default): `/` and `/papers?date=…` for 39 days
      spread over the whole range;
    - daily page, page cache off (PAPERWIRE_PAGE_CACHE_SECONDS=0): every request renders;
-   - search page: hybrid search, a query embedded by the model on every request.
+   - search page, ranking cache off (PAPERWIRE_SEARCH_CACHE_SECONDS=0, the baseline):
+     hybrid search, a query embedded by the model on every request;
+   - search page as served by default: the same 24 queries, so after each worker's first
+     search of a query its ranking comes from the cache (search.query.ranked).
    Each scenario is run `runs` times against the same server (default 3); the table
    gives the median of each figure, and the page cache's gain is the ratio of the two
    daily-page medians (the uncached page is the baseline, measured in the same run).
@@ -158,12 +161,15 @@ class Server:
     and it is told to stop should this process die without cleaning up.
     """
 
-    def __init__(self, *, workers: int, threads: int, page_cache: int) -> None:
+    def __init__(self, *, workers: int, threads: int, page_cache: int,
+                 search_cache: int | None = None) -> None:
         self.port = free_port()
         self.workers = workers
         env = {**os.environ, "PAPERWIRE_PAGE_CACHE_SECONDS": str(page_cache),
                "PAPERWIRE_LOG_LEVEL": "WARNING", "PAPERWIRE_INGEST_SOURCES": "",
                "PAPERWIRE_PROCESS_HEADER": "true"}
+        if search_cache is not None:
+            env["PAPERWIRE_SEARCH_CACHE_SECONDS"] = str(search_cache)
         self.log_path = Path(os.environ["PAPERWIRE_DATA_DIR"]) / f"server-{self.port}.log"
         self.log = self.log_path.open("wb")
         self.process = subprocess.Popen(
@@ -355,13 +361,20 @@ def run(*, papers: int, requests: int, search_requests: int, concurrency: int,
             scenarios.append(_summary(key, [
                 _checked(server, load(server, daily_paths, requests, concurrency, label))
                 for _ in range(runs)]))
-            if cache_seconds == 0:
-                # Every worker loads the model on its first search: warm them all first.
-                load(server, search_paths, 8 * workers, workers * threads, "warm-up")
-                scenarios.append(_summary("search_hybrid", [
-                    _checked(server, load(server, search_paths, search_requests,
-                                          concurrency, "search page (hybrid)"))
-                    for _ in range(runs)]))
+    # The search page with its ranking cache off (the baseline: every request embeds
+    # its query and runs both retrievers), then on, as it is served by default: the
+    # queries repeat, as readers' popular searches, next pages and re-sorts do.
+    for search_cache, key, label in (
+            (0, "search_uncached", "search page (hybrid), ranking cache off"),
+            (None, "search_hybrid", "search page (hybrid)")):
+        with Server(workers=workers, threads=threads, page_cache=0,
+                    search_cache=search_cache) as server:
+            # Every worker loads the model on its first search: warm them all first.
+            load(server, search_paths, 8 * workers, workers * threads, "warm-up")
+            scenarios.append(_summary(key, [
+                _checked(server, load(server, search_paths, search_requests,
+                                      concurrency, label))
+                for _ in range(runs)]))
 
     table = Table(title=f"paperwire bench web: SQLite, {total:,} papers, "
                         f"{os.cpu_count()} CPUs, gunicorn {workers}x{threads}, "
@@ -374,13 +387,17 @@ def run(*, papers: int, requests: int, search_requests: int, concurrency: int,
                       f"{s['kb_per_page']:.0f}")
     by_key = {s["key"]: s for s in scenarios}
     cache_ratio = by_key["daily_cached"]["req_per_s"] / by_key["daily_uncached"]["req_per_s"]
+    search_ratio = (by_key["search_hybrid"]["req_per_s"]
+                    / by_key["search_uncached"]["req_per_s"])
     console.print(table)
     console.print(f"page cache: {cache_ratio:.1f}× the requests/s of the uncached page")
+    console.print(f"search ranking cache: {search_ratio:.1f}× the requests/s of the search "
+                  "page without it")
     write_json(json_path, "web", {
         "params": {"papers": papers, "requests": requests, "search_requests": search_requests,
                    "concurrency": concurrency, "workers": workers, "threads": threads,
                    "runs": runs, "cpus": os.cpu_count()},
         "corpus": {"papers": total, "featured_days": len(days)},
         "scenarios": scenarios,
-        "ratios": {"page_cache": cache_ratio},
+        "ratios": {"page_cache": cache_ratio, "search_cache": search_ratio},
     })

@@ -187,6 +187,25 @@ def lexical_search(text: str, limit: int,
     raise NotImplementedError(f"no full-text search for {connection.vendor}")
 
 
+def with_every_term(text: str, ids: list[int]) -> set[int]:
+    """Those of `ids` (papers the lexical search found) that hold every word of the
+    query: a real match whatever their score (search.query.real_matches)."""
+    terms = query_terms(text)
+    if len(terms) < 2 or not ids:
+        return set(ids) if terms else set()
+    marks = ", ".join(["%s"] * len(ids))
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s "
+                           f"AND rowid IN ({marks})",
+                           [" AND ".join(f'"{t}"' for t in terms), *ids])
+        else:
+            every = " && ".join(["plainto_tsquery('english'::regconfig, %s)"] * len(terms))
+            cursor.execute(f"SELECT id FROM papers_paper WHERE search_vector @@ ({every}) "
+                           f"AND id IN ({marks})", [*terms, *ids])
+        return {row[0] for row in cursor.fetchall()}
+
+
 _df_cache: dict[str, tuple[float, int]] = {}
 DF_TTL = 300.0  # seconds a term's document frequency is reused
 PRUNE_ABOVE = 5_000  # papers from which SQLite leaves very common words out of a query

@@ -26,6 +26,9 @@ class PaperEmbedding(models.Model):
     model = models.CharField(max_length=200)
     dim = models.PositiveSmallIntegerField()
     vector = models.BinaryField()
+    # The title's and the abstract windows' vectors, one after another (search.passages);
+    # empty when PAPERWIRE_SEARCH_PASSAGES was off as the paper was embedded.
+    passages = models.BinaryField(default=b"", blank=True)
     text_hash = models.CharField(max_length=40)
     updated_at = models.DateTimeField(auto_now=True)
 

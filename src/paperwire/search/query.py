@@ -3,16 +3,25 @@
 `search()` runs the lexical retriever (FTS5 / tsvector) and the semantic retriever
 (sentence vectors) with the filters applied inside each, fuses them (by default a convex
 combination of min-max normalised scores, which beat reciprocal-rank fusion on the
-judged query set; `PAPERWIRE_SEARCH_FUSION=rrf` selects RRF), then sorts, pages and
-builds snippets.
+judged query set; `PAPERWIRE_SEARCH_FUSION=rrf` selects RRF), keeps only the real
+matches, then sorts, pages and builds snippets.
+
+A real match holds every word of the query, or holds some of them with a word score of
+at least PAPERWIRE_SEARCH_MIN_LEXICAL times the best paper's, or has a cosine similarity
+of at least PAPERWIRE_SEARCH_MIN_SIMILARITY: every paper has *some* nearest neighbour, so a
+query about nothing the site holds ("zzzqqq") would otherwise list the least unlike
+papers, and the count shown would be the retrievers' depth, not what matched.
 """
 
 from __future__ import annotations
 
 import math
+import threading
+from collections import OrderedDict
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
+from time import monotonic
 
 import numpy as np
 from django.conf import settings
@@ -23,8 +32,9 @@ from django.utils.safestring import SafeString, mark_safe
 
 from paperwire.metrics.instruments import SEARCH_SECONDS
 from paperwire.papers.models import Paper
-from paperwire.search.embeddings import embed_query_soon
-from paperwire.search.lexical import lexical_search, query_terms
+from paperwire.search.embeddings import embed_query_soon, model_key
+from paperwire.search.lexical import lexical_search, query_terms, with_every_term
+from paperwire.search.passages import similarities
 from paperwire.search.snippets import highlight, snippet
 from paperwire.search.vectors import vector_index
 
@@ -33,7 +43,8 @@ MODES = ("hybrid", "lexical", "semantic")
 MIN_CANDIDATES = 100  # each retriever's depth before fusion
 MAX_PER_PAGE = 120  # the API's search limit, as the Hub's
 MAX_CANDIDATES = 1_000  # deepest page reachable: MAX_CANDIDATES / per_page
-SEMANTIC_FLOOR = 0.15  # cosine below which a neighbour is not a match at all
+SEMANTIC_FLOOR = 0.15  # cosine below which a neighbour is not even a candidate
+_ranked_lock = threading.Lock()  # guards the two caches below
 
 
 @dataclass
@@ -105,6 +116,38 @@ class SearchResults:
         return self.page > 1
 
 
+_VECTORS_MAX = 1_024  # query vectors each process keeps
+_vectors: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
+
+
+def query_vector(q: str) -> Future[np.ndarray]:
+    """The query's vector: one this process made lately, else made on another core
+    while the caller runs the full-text search (the next page or another filter of a
+    search asks for the same vector). PAPERWIRE_SEARCH_CACHE_SECONDS=0 turns it off."""
+    if settings.SEARCH_CACHE_SECONDS <= 0:
+        return embed_query_soon(q)
+    key = (model_key(), q)
+    with _ranked_lock:
+        vector = _vectors.get(key)
+        if vector is not None:
+            _vectors.move_to_end(key)
+    if vector is not None:
+        done: Future[np.ndarray] = Future()
+        done.set_result(vector)
+        return done
+    future = embed_query_soon(q)
+
+    def keep(made: Future[np.ndarray]) -> None:
+        if made.exception() is None:
+            with _ranked_lock:
+                _vectors[key] = made.result()
+                while len(_vectors) > _VECTORS_MAX:
+                    _vectors.popitem(last=False)
+
+    future.add_done_callback(keep)
+    return future
+
+
 def semantic_search(text: str, limit: int, allowed: np.ndarray | None = None,
                     vector: Future[np.ndarray] | None = None) -> list[tuple[int, float]]:
     """(paper id, cosine) best first; empty when nothing is embedded yet.
@@ -119,6 +162,19 @@ def semantic_search(text: str, limit: int, allowed: np.ndarray | None = None,
     query = vector.result() if vector is not None else embed_query(text)
     hits = index.search(query, limit, allowed)
     return [h for h in hits if h[1] >= SEMANTIC_FLOOR]
+
+
+def real_matches(fused: list[tuple[int, float]], lexical: list[tuple[int, float]],
+                 similarity: dict[int, float], q: str = "") -> list[tuple[int, float]]:
+    """The fused hits that really match (see the module's docstring), in order."""
+    best = lexical[0][1] if lexical else 0.0
+    min_lexical = settings.SEARCH_MIN_LEXICAL * best
+    strong = {pk for pk, score in lexical if best > 0 and score >= min_lexical}
+    if lexical:
+        strong |= with_every_term(q, [pk for pk, _ in lexical if pk not in strong])
+    floor = settings.SEARCH_MIN_SIMILARITY
+    return [(pk, score) for pk, score in fused
+            if pk in strong or similarity.get(pk, 0.0) >= floor]
 
 
 def fuse(rankings: list[tuple[float, list[int]]], k: int) -> dict[int, float]:
@@ -149,9 +205,14 @@ def fuse_scores(runs: list[tuple[float, list[tuple[int, float]]]]) -> dict[int, 
 
 
 def retrieve(q: str, filters: SearchFilters | None = None, *, mode: str = "hybrid",
-             depth: int = MIN_CANDIDATES) -> tuple[list[tuple[int, float]],
-                                                   dict[int, int], dict[int, int]]:
-    """Fused (id, score) best first, plus each retriever's ranks by id."""
+             depth: int = MIN_CANDIDATES, rescore: bool = True
+             ) -> tuple[list[tuple[int, float]], dict[int, int], dict[int, int]]:
+    """Fused (id, score) best first, plus each retriever's ranks by id.
+
+    `rescore`: give every candidate of both retrievers its exact semantic score
+    (whole abstract and best passage, search.passages) before fusing; False keeps the
+    retrievers' own scores, the baseline `paperwire bench search-quality` compares with.
+    """
     allowed_sql = allowed = None
     if filters is not None and not filters.is_empty():
         qs = filters.queryset().values("pk")
@@ -159,25 +220,33 @@ def retrieve(q: str, filters: SearchFilters | None = None, *, mode: str = "hybri
         if mode != "lexical":
             allowed = np.fromiter(qs.values_list("pk", flat=True), dtype=np.int64)
     vector = None
-    if mode == "hybrid" and q.strip() and len(vector_index()):
-        # Embed the query on another core while the full-text search runs.
-        vector = embed_query_soon(q)
+    if mode != "lexical" and q.strip() and len(vector_index()):
+        vector = query_vector(q)
     lexical = lexical_search(q, depth, allowed_sql) if mode != "semantic" else []
-    semantic = semantic_search(q, depth, allowed, vector) if mode != "lexical" else []
+    semantic = semantic_search(q, depth, allowed, vector) if vector is not None else []
     lex_ids = [pk for pk, _ in lexical]
     sem_ids = [pk for pk, _ in semantic]
+    similarity = dict(semantic)
+    if vector is not None and rescore:
+        candidates = list(dict.fromkeys(sem_ids + lex_ids))
+        similarity = similarities(vector.result(), candidates)
+        semantic = sorted(similarity.items(), key=lambda kv: -kv[1])
+        if mode == "semantic":
+            semantic = semantic[:depth]
     if mode == "lexical":
-        fused = lexical
+        fused = lexical  # the words asked for are the match; no meaning to weigh
     elif mode == "semantic":
-        fused = semantic
+        fused = real_matches(semantic, [], similarity)
     else:
         if settings.SEARCH_FUSION == "rrf":
             scores = fuse([(settings.SEARCH_LEXICAL_WEIGHT, lex_ids),
-                           (settings.SEARCH_SEMANTIC_WEIGHT, sem_ids)], settings.SEARCH_RRF_K)
+                           (settings.SEARCH_SEMANTIC_WEIGHT, [pk for pk, _ in semantic])],
+                          settings.SEARCH_RRF_K)
         else:
             scores = fuse_scores([(settings.SEARCH_LEXICAL_WEIGHT, lexical),
                                   (settings.SEARCH_SEMANTIC_WEIGHT, semantic)])
-        fused = sorted(scores.items(), key=lambda kv: -kv[1])
+        fused = real_matches(sorted(scores.items(), key=lambda kv: -kv[1]), lexical,
+                             similarity, q)
     lex_rank = {pk: i for i, pk in enumerate(lex_ids, start=1)}
     sem_rank = {pk: i for i, pk in enumerate(sem_ids, start=1)}
     return fused, lex_rank, sem_rank
@@ -205,6 +274,18 @@ def _search(q: str, filters: SearchFilters | None, sort: str, page: int, per_pag
         return _browse(q, filters, sort, page, per_page)
 
     depth = min(MAX_CANDIDATES, max(MIN_CANDIDATES, start + per_page))
+    ids, scores, lex_rank, sem_rank = ranked(q, filters, sort, mode, depth)
+    page_ids = ids[start:start + per_page]
+    papers = Paper.objects.select_related("organisation").in_bulk(page_ids)
+    hits = [SearchHit(paper=papers[pk], score=scores[pk],
+                      title_html=highlight(papers[pk].title, q),
+                      snippet_html=snippet(papers[pk].abstract, q),
+                      lexical_rank=lex_rank.get(pk), semantic_rank=sem_rank.get(pk))
+            for pk in page_ids if pk in papers]
+    return SearchResults(q, hits, len(ids), page, per_page, sort, filters)
+
+
+def _rank(q: str, filters: SearchFilters, sort: str, mode: str, depth: int) -> tuple:
     fused, lex_rank, sem_rank = retrieve(q, filters, mode=mode, depth=depth)
     scores = dict(fused)
     # Hidden papers drop out here (filters already excluded them inside the retrievers).
@@ -217,14 +298,48 @@ def _search(q: str, filters: SearchFilters | None, sort: str, page: int, per_pag
                  reverse=True)
     elif sort == "upvotes":
         ids.sort(key=lambda pk: (meta[pk][1], scores[pk]), reverse=True)
-    page_ids = ids[start:start + per_page]
-    papers = Paper.objects.select_related("organisation").in_bulk(page_ids)
-    hits = [SearchHit(paper=papers[pk], score=scores[pk],
-                      title_html=highlight(papers[pk].title, q),
-                      snippet_html=snippet(papers[pk].abstract, q),
-                      lexical_rank=lex_rank.get(pk), semantic_rank=sem_rank.get(pk))
-            for pk in page_ids if pk in papers]
-    return SearchResults(q, hits, len(ids), page, per_page, sort, filters)
+    return ids, scores, lex_rank, sem_rank
+
+
+_RANKED_MAX = 512  # searches each process keeps
+_ranked_cache: OrderedDict[tuple, tuple[float, tuple]] = OrderedDict()
+
+
+def search_version() -> tuple:
+    """Changes whenever a search's answer may: the stored papers (their data version),
+    the vectors searched, and the settings that rank them."""
+    return (Paper.objects.data_version(), vector_index().version(), model_key(),
+            settings.SEARCH_FUSION, settings.SEARCH_RRF_K, settings.SEARCH_LEXICAL_WEIGHT,
+            settings.SEARCH_SEMANTIC_WEIGHT, settings.SEARCH_MIN_SIMILARITY,
+            settings.SEARCH_MIN_LEXICAL, settings.SEARCH_PASSAGES)
+
+
+def ranked(q: str, filters: SearchFilters, sort: str, mode: str, depth: int) -> tuple:
+    """(ids in order, score by id, lexical rank by id, semantic rank by id).
+
+    Kept for PAPERWIRE_SEARCH_CACHE_SECONDS under a key naming everything the answer
+    depends on: the stored papers (their data version), the vectors searched, the query,
+    filters and sort, and the ranking settings. A change to any paper or vector changes
+    the key, so a kept answer is never served after what it ranks has changed. The
+    model and the full-text search are most of a search page's work, and readers repeat
+    searches: the next page, another sort, the popular queries.
+    """
+    seconds = settings.SEARCH_CACHE_SECONDS
+    if seconds <= 0:
+        return _rank(q, filters, sort, mode, depth)
+    key = (q, repr(filters), sort, mode, depth, *search_version())
+    now = monotonic()
+    with _ranked_lock:
+        found = _ranked_cache.get(key)
+        if found is not None and now - found[0] < seconds:
+            _ranked_cache.move_to_end(key)
+            return found[1]
+    answer = _rank(q, filters, sort, mode, depth)
+    with _ranked_lock:
+        _ranked_cache[key] = (now, answer)
+        while len(_ranked_cache) > _RANKED_MAX:
+            _ranked_cache.popitem(last=False)
+    return answer
 
 
 def _browse(q: str, filters: SearchFilters, sort: str, page: int,

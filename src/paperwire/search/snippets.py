@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -21,6 +22,7 @@ _SUFFIXES = ("ations", "ation", "ingly", "edly", "ings", "ing", "ers", "ies", "i
 SNIPPET_WORDS = 40
 
 
+@lru_cache(maxsize=65_536)  # a page of snippets stems the same few thousand words
 def stem(word: str) -> str:
     word = "".join(c for c in unicodedata.normalize("NFKD", word.lower())
                    if not unicodedata.combining(c))

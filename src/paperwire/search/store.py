@@ -5,12 +5,15 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable
 
+import numpy as np
+from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
 from paperwire.papers.models import Paper
 from paperwire.search.embeddings import embed_texts, model_key, paper_text, text_hash
 from paperwire.search.models import PaperEmbedding
+from paperwire.search.passages import passage_texts, to_bytes
 
 
 def embed_papers(paper_ids: Iterable[int], *, batch_size: int | None = None,
@@ -23,23 +26,38 @@ def embed_papers(paper_ids: Iterable[int], *, batch_size: int | None = None,
     key = model_key()
     done = dict(PaperEmbedding.objects.filter(paper_id__in=paper_ids, model=key)
                 .values_list("paper_id", "text_hash"))
-    todo: list[tuple[int, str, str]] = []
+    with_passages = settings.SEARCH_PASSAGES
+    if with_passages:
+        # A vector made while passages were off is re-embedded with them.
+        without = set(PaperEmbedding.objects.filter(paper_id__in=list(done), model=key,
+                                                    passages=b"")
+                      .values_list("paper_id", flat=True))
+        done = {pk: digest for pk, digest in done.items() if pk not in without}
+    todo: list[tuple[int, str, str, list[str]]] = []
     for pk, title, abstract in (Paper.objects.filter(pk__in=paper_ids)
                                 .values_list("pk", "title", "abstract")):
         text = paper_text(title, abstract)
         digest = text_hash(text)
         if done.get(pk) != digest:
-            todo.append((pk, text, digest))
+            todo.append((pk, text, digest,
+                         passage_texts(title, abstract) if with_passages else []))
     if not todo:
         return 0
     vectors = embed_texts([t[1] for t in todo], batch_size=batch_size, device=device)
+    passages = [b""] * len(todo)
+    if with_passages:
+        # One call for every passage of the batch: the model batches them by length.
+        flat = embed_texts([p for t in todo for p in t[3]], batch_size=batch_size,
+                           device=device)
+        bounds = np.cumsum([0] + [len(t[3]) for t in todo])
+        passages = [to_bytes(flat[lo:hi]) for lo, hi in zip(bounds, bounds[1:], strict=False)]
     now = timezone.now()
     PaperEmbedding.objects.bulk_create(
         [PaperEmbedding(paper_id=pk, model=key, dim=vectors.shape[1], vector=vec.tobytes(),
-                        text_hash=digest, updated_at=now)
-         for (pk, _, digest), vec in zip(todo, vectors, strict=True)],
+                        passages=blob, text_hash=digest, updated_at=now)
+         for (pk, _, digest, _), vec, blob in zip(todo, vectors, passages, strict=True)],
         update_conflicts=True, unique_fields=["paper"],
-        update_fields=["model", "dim", "vector", "text_hash", "updated_at"],
+        update_fields=["model", "dim", "vector", "passages", "text_hash", "updated_at"],
     )
     if update_index:
         from paperwire.search.vectors import vector_index

@@ -21,14 +21,25 @@ def subset(shared_data: Path) -> list[dict]:
     return about + others
 
 
-@pytest.fixture(scope="session")
-def embedded_subset(shared_data, django_db_blocker) -> tuple[list[dict], dict[str, np.ndarray]]:
-    """The subset's records and their vectors; the model loads once for the session."""
+def embed_records(records: list[dict]) -> tuple[list[dict], dict[str, np.ndarray]]:
+    """The records and their vectors, by arXiv id."""
     from paperwire.search.embeddings import embed_texts, paper_text
 
-    records = subset(shared_data)
     vectors = embed_texts([paper_text(r["title"], r["abstract"]) for r in records])
     return records, {r["id"]: v for r, v in zip(records, vectors, strict=True)}
+
+
+@pytest.fixture(scope="session")
+def embedded_subset(shared_data, django_db_blocker) -> tuple[list[dict], dict[str, np.ndarray]]:
+    """The subset's records and vectors; the model loads once for the session."""
+    return embed_records(subset(shared_data))
+
+
+@pytest.fixture(scope="session")
+def embedded_all(shared_data, django_db_blocker) -> tuple[list[dict], dict[str, np.ndarray]]:
+    """All 753 real papers and their vectors, embedded once for the session."""
+    lines = (shared_data / "hf-daily-papers-2023-12_2024-04.jsonl").read_text().splitlines()
+    return embed_records([json.loads(line) for line in lines if line.strip()])
 
 
 def load_papers(records: list[dict], vectors: dict[str, np.ndarray]) -> dict:
@@ -56,6 +67,12 @@ def load_papers(records: list[dict], vectors: dict[str, np.ndarray]) -> dict:
 def papers(db, embedded_subset) -> dict:
     """The subset stored and embedded, by arXiv id."""
     return load_papers(*embedded_subset)
+
+
+@pytest.fixture
+def all_papers(db, embedded_all) -> dict:
+    """Every real paper stored and embedded, by arXiv id."""
+    return load_papers(*embedded_all)
 
 
 @pytest.fixture

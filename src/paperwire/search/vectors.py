@@ -146,6 +146,12 @@ class VectorIndex:
             self._opened = (index, mtime)
         return index
 
+    def version(self) -> tuple:
+        """Changes whenever the vectors searched change (seen within CHECK_EVERY)."""
+        self.refresh()
+        state = self._state
+        return (state.count, state.latest, state.file_mtime) if state else (0, None, None)
+
     @property
     def uses_ann(self) -> bool:
         self.refresh()

@@ -2,9 +2,10 @@ from datetime import UTC, datetime
 from unittest import mock
 
 import pytest
-from django.test import Client
+from django.test import Client, override_settings
 
 from paperwire.papers.models import Organisation, Paper
+from paperwire.search.query import search
 
 pytestmark = pytest.mark.django_db
 
@@ -159,3 +160,26 @@ def test_it_keeps_results_out_of_shared_caches(client):
     response = client.get("/search?q=speculative")
     assert "private" in response["Cache-Control"]
     assert "no-cache" in response["Cache-Control"]
+
+
+@override_settings(SEARCH_CACHE_SECONDS=60)
+def test_it_keeps_the_results_of_readers_signed_out_until_a_paper_changes(client):
+    from django.contrib.auth.models import User
+
+    paper = _paper("2401.00001", "Speculative Decoding for Fast Inference")
+    with mock.patch("paperwire.front.views.search.search", side_effect=search) as searched:
+        for _ in range(2):
+            html = client.get("/search?q=speculative").content.decode()
+            assert "<mark>Speculative</mark> Decoding" in html
+        assert searched.call_count == 1
+        paper.title = "Speculative Sampling for Fast Inference"
+        paper.save()
+        assert "<mark>Speculative</mark> Sampling" in client.get(
+            "/search?q=speculative").content.decode()
+        assert searched.call_count == 2
+        # A signed-in reader's cards show their own votes: rendered for them each time.
+        reader = Client()
+        reader.force_login(User.objects.create_user("alice", "alice@example.org", "pw"))
+        reader.get("/search?q=speculative")
+        reader.get("/search?q=speculative")
+        assert searched.call_count == 4

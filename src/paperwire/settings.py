@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "paperwire.feeds",
     "paperwire.community",
     "paperwire.digests",
+    "paperwire.reader",
     # Serves the API docs' Swagger UI from its own static files rather than a CDN.
     "ninja",
 ]

@@ -10,6 +10,7 @@ urlpatterns = [
     path("api/", api.urls),
     path("digests/", include("paperwire.digests.urls")),
     path("", include("paperwire.community.urls")),
+    path("", include("paperwire.reader.urls")),
     path("", include("paperwire.feeds.urls")),
     path("", include("paperwire.front.urls")),
 ]

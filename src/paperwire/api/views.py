@@ -37,5 +37,7 @@ def search_papers(
 # Writes (POST /papers/submit, /papers/{id}/upvote, /papers/{id}/comments) before the
 # catch-all GET /papers/{id}, whose path would match them first.
 api.add_router("", "paperwire.api.community.router")
+# A reader's follows, "not interested" and For you (POST /papers/{id}/not-interested too).
+api.add_router("", "paperwire.reader.api.router")
 # /api/daily_papers and /api/papers/{id}, after /papers/search so that route wins.
 api.add_router("", "paperwire.api.daily.router")

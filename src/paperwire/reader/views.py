@@ -24,9 +24,9 @@ from paperwire.papers.models import Paper
 from paperwire.reader import tokens
 from paperwire.reader.forms import DaysForm, FollowForm, SeedForm
 from paperwire.reader.models import FOLLOW_KINDS, Follow, NotInterested, ReaderState, Seed
-from paperwire.reader.ranking import DAY_CHOICES, for_you, library_installed
+from paperwire.reader.ranking import DAY_CHOICES, for_you, library_installed, saved_ids
 
-FOR_YOU_LIMIT = 30
+FOR_YOU_LIMIT = 20
 
 
 def _get_paper(arxiv_id: str) -> Paper:
@@ -171,8 +171,6 @@ def signal_link(request: HttpRequest, token: str) -> HttpResponse:
 def _set_saved(user, paper: Paper, saved: bool) -> None:
     """Saved or not, as asked: a second click on the link never unsaves."""
     from paperwire.library.models import toggle_save
-
-    from paperwire.reader.ranking import saved_ids
 
     if (paper.pk in saved_ids(user)) != saved:
         toggle_save(user, paper)

@@ -167,16 +167,21 @@ def read_signals(user) -> Signals:
 
 
 def _vectors(paper_ids) -> dict[int, np.ndarray]:
+    """The stored vectors of these papers (of the configured model), by paper id."""
     from paperwire.search.embeddings import model_key
     from paperwire.search.models import PaperEmbedding
 
-    ids = list(paper_ids)
+    key = model_key()
+    ids = list(dict.fromkeys(paper_ids))
     found: dict[int, np.ndarray] = {}
     for start in range(0, len(ids), 2_000):
-        for pk, raw in (PaperEmbedding.objects.filter(paper_id__in=ids[start:start + 2_000],
-                                                      model=model_key())
-                        .values_list("paper_id", "vector")):
-            found[pk] = np.frombuffer(bytes(raw), dtype=np.float32)
+        # By primary key only, the model checked here: with `model=` in the WHERE,
+        # SQLite walks the (model, updated_at) index through every vector instead.
+        for pk, model, raw in (PaperEmbedding.objects
+                               .filter(paper_id__in=ids[start:start + 2_000])
+                               .values_list("paper_id", "model", "vector")):
+            if model == key:
+                found[pk] = np.frombuffer(bytes(raw), dtype=np.float32)
     return found
 
 
@@ -372,26 +377,31 @@ def _updated(user, signals: Signals, newest: date) -> list[Pick]:
     upvoted = signals.upvoted
     seen = {s.paper_id: s for s in Seen.objects.filter(user=user,
                                                          paper_id__in=upvoted + list(known))}
-    papers = Paper.objects.visible().filter(pk__in=set(upvoted) | set(known)).exclude(
-        pk__in=signals.hidden).select_related("organisation").only(
-        *CARD_FIELDS, "primary_category", "version", "organisation_id")
-    picks, first_seen = [], []
-    for paper in papers:
-        row = seen.get(paper.pk)
+    current = (Paper.objects.visible().filter(pk__in=set(upvoted) | set(known))
+               .exclude(pk__in=signals.hidden).values_list("pk", "version"))
+    updated, first_seen = {}, []
+    for pk, current_version in current:
+        row = seen.get(pk)
         if row is None:
             # The first time For you meets this upvote: remember the version it is at.
-            version = known.get(paper.pk, paper.version)
-            first_seen.append(Seen(user=user, paper=paper, version=version, how=Seen.KNOWN))
+            version = known.get(pk, current_version)
+            first_seen.append(Seen(user_id=user.pk, paper_id=pk, version=version,
+                                   how=Seen.KNOWN))
         else:
             version = row.version
-            if paper.pk in known and known[paper.pk] is not None:
-                version = max(v for v in (version, known[paper.pk]) if v is not None)
-        newer = paper.version is not None and version is not None and paper.version > version
+            if known.get(pk) is not None:
+                version = max(v for v in (version, known[pk]) if v is not None)
+        newer = (current_version is not None and version is not None
+                 and current_version > version)
         again = row is not None and row.how == Seen.UPDATED and row.shown_through == newest
         if newer or again:
-            picks.append(Pick(paper, [f"updated to v{paper.version}"], updated_to=paper.version))
+            updated[pk] = current_version
     Seen.objects.bulk_create(first_seen, ignore_conflicts=True)
-    return picks
+    if not updated:
+        return []
+    papers = Paper.objects.filter(pk__in=updated).select_related("organisation").only(
+        *CARD_FIELDS, "primary_category", "version", "organisation_id")
+    return [Pick(p, [f"updated to v{p.version}"], updated_to=p.version) for p in papers]
 
 
 def _remember(user, picks: list[Pick], newest: date) -> None:

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "paperwire.digests",
     "paperwire.library",
     "paperwire.metrics",
+    "paperwire.reader",
     # Serves the API docs' Swagger UI from its own static files rather than a CDN.
     "ninja",
 ]

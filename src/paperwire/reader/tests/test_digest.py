@@ -83,22 +83,6 @@ def test_a_digest_without_an_account_has_no_for_you(featured, frozen):
     assert "for_you" not in Delivery.objects.get().content
 
 
-def _library() -> bool:
-    from django.apps import apps
-
-    return apps.is_installed("paperwire.library")
-
-
-@pytest.mark.skipif(_library(), reason="the library app is installed")
-def test_without_the_library_there_is_no_save_link(alice, featured, frozen):
-    _, delivery, text, html = _digest(alice, featured, frozen)
-    assert "Save: " not in text and ">Save</a>" not in html
-    paper = featured[sorted(featured)[0]]
-    token = tokens.make(alice.pk, paper.pk, "save")
-    assert Client().post(f"/reader/link/{token}").status_code == 400
-
-
-@pytest.mark.skipif(not _library(), reason="needs the library app")
 def test_the_save_link_saves_once_and_undoes(alice, featured, frozen):
     from paperwire.reader.ranking import saved_ids
 

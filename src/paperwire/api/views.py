@@ -39,5 +39,7 @@ def search_papers(
 api.add_router("", "paperwire.api.community.router")
 # Save and the reader's collections (/papers/{id}/save, /me/collections…).
 api.add_router("", "paperwire.library.api.router")
+# The reader's destinations (/me/destinations…).
+api.add_router("", "paperwire.deliveries.api.router")
 # /api/daily_papers and /api/papers/{id}, after /papers/search so that route wins.
 api.add_router("", "paperwire.api.daily.router")

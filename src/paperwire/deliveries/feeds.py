@@ -1,0 +1,170 @@
+"""What each feed a destination receives holds now: papers, each with why it came.
+
+One builder per feed kind, each returning `Item`s; the outbox keeps one row per
+(destination, paper), so reading a feed again only adds what is new in it.
+
+- `daily`: the papers featured since the destination last read the feed (the newest
+  featured day on the first read; the last 7 days for a weekly destination);
+- `trending`: the TRENDING_COUNT trending papers now;
+- `topic:<query>`: the featured papers of that window the query matches, as the
+  digests' alerts match them;
+- `collection:<slug>`: papers added to the owner's collection since the destination
+  was made;
+- `for-you`: the owner's For you (paperwire.reader), with its reasons.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.apps import apps
+
+from paperwire.papers.models import Paper
+
+TRENDING_COUNT = 10
+FOR_YOU_COUNT = 10
+MAX_ITEMS = 50  # read from one feed at once
+MAX_WINDOW_DAYS = 7
+_SLUG = re.compile(r"^[-a-z0-9_]{1,60}$")
+FIXED = {"daily": "Daily Papers", "trending": "Trending", "for-you": "For you"}
+
+
+class FeedError(ValueError):
+    """A feed that does not exist or cannot be read, with the reason in words."""
+
+
+@dataclass(frozen=True)
+class Item:
+    paper_id: int
+    reason: str
+
+
+def feed_name(feed: str) -> str:
+    kind, _, arg = feed.partition(":")
+    if feed in FIXED:
+        return FIXED[feed]
+    if kind == "topic":
+        return f"Topic “{arg}”"
+    if kind == "collection":
+        return f"Collection {arg}"
+    return feed
+
+
+def reader_installed() -> bool:
+    return apps.is_installed("paperwire.reader")
+
+
+def clean_feed(text: str, owner) -> str:
+    """`text` as a feed name for `owner`'s destination; FeedError saying why not."""
+    from paperwire.deliveries.models import MAX_FEED, MAX_TOPIC
+
+    text = (text or "").strip()
+    if "\x00" in text or len(text) > MAX_FEED:
+        raise FeedError("Not a feed name.")
+    if text == "for-you" and not reader_installed():
+        raise FeedError("For you is not available on this site.")
+    if text in FIXED:
+        return text
+    kind, _, arg = text.partition(":")
+    arg = " ".join(arg.split())
+    if kind == "topic":
+        if not arg or len(arg) > MAX_TOPIC:
+            raise FeedError(f"A topic is 1 to {MAX_TOPIC} characters: topic:<query>.")
+        return f"topic:{arg}"
+    if kind == "collection":
+        if not _SLUG.match(arg) or _collection(owner, arg) is None:
+            raise FeedError(f"You have no collection {arg[:60]!r}.")
+        return f"collection:{arg}"
+    raise FeedError("The feed is daily, trending, for-you, topic:<query> or "
+                    "collection:<slug>.")
+
+
+def _collection(owner, slug: str):
+    if not apps.is_installed("paperwire.library"):
+        return None
+    from paperwire.library.models import Collection
+
+    return Collection.objects.owned_by(owner).filter(slug=slug).first()
+
+
+def window(destination, newest: date) -> tuple[date, date] | None:
+    """The featured days a read of `destination`'s feed covers (None: nothing new)."""
+    first_read = newest - timedelta(
+        days=MAX_WINDOW_DAYS - 1 if destination.schedule == "weekly" else 0)
+    if destination.last_covered_day is None:
+        return first_read, newest
+    if destination.last_covered_day >= newest:
+        return None
+    first = max(destination.last_covered_day + timedelta(days=1),
+                newest - timedelta(days=MAX_WINDOW_DAYS - 1))
+    return first, newest
+
+
+def feed_items(destination) -> tuple[list[Item], date | None]:
+    """The feed's items now, and the newest featured day they cover (to remember)."""
+    feed = destination.feed
+    kind, _, arg = feed.partition(":")
+    newest = Paper.objects.latest_featured_day()
+    if feed == "trending":
+        return _trending(), newest
+    if feed == "for-you":
+        return for_you_items(destination.owner), newest
+    if kind == "collection":
+        return collection_items(destination, arg), destination.last_covered_day
+    if newest is None:
+        return [], None
+    days = window(destination, newest)
+    if days is None:
+        return [], destination.last_covered_day
+    if feed == "daily":
+        return _daily(*days), newest
+    if kind == "topic":
+        return _topic(arg, *days), newest
+    raise FeedError(f"Unknown feed {feed[:60]!r}.")
+
+
+def _daily(first: date, last: date) -> list[Item]:
+    rows = (Paper.objects.featured_between(first, last).order_by("featured_on", "-upvotes",
+                                                                 "pk")
+            .values_list("pk", "featured_on")[:MAX_ITEMS])
+    return [Item(pk, f"new in Daily Papers on {day:%a %d %b %Y}") for pk, day in rows]
+
+
+def _trending() -> list[Item]:
+    rows = Paper.objects.trending().values_list("pk", "upvotes")[:TRENDING_COUNT]
+    return [Item(pk, f"trending now: #{rank} in Daily Papers, {votes} upvotes")
+            for rank, (pk, votes) in enumerate(rows, start=1)]
+
+
+def _topic(query: str, first: date, last: date) -> list[Item]:
+    from paperwire.digests.build import Builder, Window
+    from paperwire.digests.models import SavedSearch
+
+    ids = Builder().alert(SavedSearch(query=query, filters={}), Window(first, last))
+    return [Item(pk, f"matches your topic “{query}”") for pk in ids[:MAX_ITEMS]]
+
+
+def collection_items(destination, slug: str) -> list[Item]:
+    collection = _collection(destination.owner, slug)
+    if collection is None:
+        raise FeedError(f"The collection {slug!r} no longer exists.")
+    from paperwire.library.models import CollectionItem
+
+    rows = (CollectionItem.objects.filter(collection=collection,
+                                          added_at__gte=destination.created_at,
+                                          paper__is_hidden=False)
+            .order_by("added_at", "pk").values_list("paper_id", flat=True)[:MAX_ITEMS])
+    return [Item(pk, f"added to your collection “{collection.name}”") for pk in rows]
+
+
+def for_you_items(owner) -> list[Item]:
+    """The owner's For you, from paperwire.reader's ranking (its reasons kept)."""
+    if not reader_installed():
+        raise FeedError("For you is not available on this site.")
+    from paperwire.reader.ranking import for_you
+
+    picks = for_you(owner, limit=FOR_YOU_COUNT, record=False)
+    return [Item(pick.paper.pk, "For you: " + "; ".join(pick.reasons or ["recommended"]))
+            for pick in picks]

@@ -89,15 +89,15 @@ def _collection(owner, slug: str):
     return Collection.objects.owned_by(owner).filter(slug=slug).first()
 
 
-def window(destination, newest: date) -> tuple[date, date] | None:
-    """The featured days a read of `destination`'s feed covers (None: nothing new)."""
-    first_read = newest - timedelta(
-        days=MAX_WINDOW_DAYS - 1 if destination.schedule == "weekly" else 0)
+def window(destination, newest: date) -> tuple[date, date]:
+    """The featured days a read of `destination`'s feed covers: from the last day the
+    previous read covered (papers featured on it later in the day count too; the
+    outbox keeps each once), at most MAX_WINDOW_DAYS; the newest day on a first read
+    (the last MAX_WINDOW_DAYS for a weekly destination)."""
     if destination.last_covered_day is None:
-        return first_read, newest
-    if destination.last_covered_day >= newest:
-        return None
-    first = max(destination.last_covered_day + timedelta(days=1),
+        weekly = destination.schedule == "weekly"
+        return newest - timedelta(days=MAX_WINDOW_DAYS - 1 if weekly else 0), newest
+    first = max(min(destination.last_covered_day, newest),
                 newest - timedelta(days=MAX_WINDOW_DAYS - 1))
     return first, newest
 
@@ -116,8 +116,6 @@ def feed_items(destination) -> tuple[list[Item], date | None]:
     if newest is None:
         return [], None
     days = window(destination, newest)
-    if days is None:
-        return [], destination.last_covered_day
     if feed == "daily":
         return _daily(*days), newest
     if kind == "topic":

@@ -14,6 +14,7 @@ from __future__ import annotations
 import secrets
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import models, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -54,7 +55,7 @@ class DestinationQuerySet(models.QuerySet):
             raise DestinationError(str(e)) from None
         with transaction.atomic():
             # Serialise one owner's creations, so two at once cannot pass the bound.
-            type(owner).objects.select_for_update().filter(pk=owner.pk).first()
+            get_user_model().objects.select_for_update().filter(pk=owner.pk).first()
             if self.filter(owner=owner).count() >= MAX_DESTINATIONS:
                 raise DestinationError(f"You have {MAX_DESTINATIONS} destinations, the "
                                        "most one reader may have.")

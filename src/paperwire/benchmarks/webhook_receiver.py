@@ -4,7 +4,8 @@ It keeps each complete POST (path, headers, body), verifies the signature when g
 the secret, and answers as told: `answers` is a queue of (status, body, headers) used
 before the default 200. A body shorter than its Content-Length (the sender died before
 its last byte) is thrown away, as any HTTP server does. `pause_at` holds the n-th
-complete request, before answering, until `release` is set (and sets `paused`).
+complete request, before answering, until `release` is set (and sets `paused`);
+`delay` makes every answer take that long.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ class Receiver:
         self.bad_signatures = 0
         self.answers: list[tuple[int, str, dict[str, str]]] = []
         self.pause_at: int | None = None
+        self.delay = 0.0  # seconds each answer takes
         self.paused = threading.Event()
         self.release = threading.Event()
         self._lock = threading.Lock()
@@ -63,6 +65,8 @@ class Receiver:
                                               "body": body, "json": json.loads(body)})
                     count = len(receiver.requests)
                     answer = receiver.answers.pop(0) if receiver.answers else (200, "ok", {})
+                if receiver.delay:
+                    receiver._stopping.wait(receiver.delay)
                 if count == receiver.pause_at:
                     receiver.paused.set()
                     deadline = time.monotonic() + 60

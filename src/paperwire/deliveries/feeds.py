@@ -4,7 +4,8 @@ One builder per feed kind, each returning `Item`s; the outbox keeps one row per
 (destination, paper), so reading a feed again only adds what is new in it.
 
 - `daily`: the papers featured since the destination last read the feed (the newest
-  featured day on the first read; the last 7 days for a weekly destination);
+  featured day on the first read; the last 7 days for a weekly destination), at most
+  MAX_ITEMS not yet in its outbox per read;
 - `trending`: the TRENDING_COUNT trending papers now;
 - `topic:<query>`: the featured papers of that window the query matches, as the
   digests' alerts match them;
@@ -117,15 +118,24 @@ def feed_items(destination) -> tuple[list[Item], date | None]:
         return [], None
     days = window(destination, newest)
     if feed == "daily":
-        return _daily(*days), newest
+        return _daily(destination, *days), newest
     if kind == "topic":
         return _topic(arg, *days), newest
     raise FeedError(f"Unknown feed {feed[:60]!r}.")
 
 
-def _daily(first: date, last: date) -> list[Item]:
-    rows = (Paper.objects.featured_between(first, last).order_by("featured_on", "-upvotes",
-                                                                 "pk")
+def _not_sent(destination):
+    """Papers already in the destination's outbox: a busy day is read MAX_ITEMS at a
+    time, the next read taking up where this one stopped."""
+    from paperwire.deliveries.models import Send
+
+    return Send.objects.filter(destination=destination).values("paper_id")
+
+
+def _daily(destination, first: date, last: date) -> list[Item]:
+    rows = (Paper.objects.featured_between(first, last)
+            .exclude(pk__in=_not_sent(destination))
+            .order_by("featured_on", "-upvotes", "pk")
             .values_list("pk", "featured_on")[:MAX_ITEMS])
     return [Item(pk, f"new in Daily Papers on {day:%a %d %b %Y}") for pk, day in rows]
 
@@ -153,6 +163,7 @@ def collection_items(destination, slug: str) -> list[Item]:
     rows = (CollectionItem.objects.filter(collection=collection,
                                           added_at__gte=destination.created_at,
                                           paper__is_hidden=False)
+            .exclude(paper_id__in=_not_sent(destination))
             .order_by("added_at", "pk").values_list("paper_id", flat=True)[:MAX_ITEMS])
     return [Item(pk, f"added to your collection “{collection.name}”") for pk in rows]
 

@@ -66,8 +66,8 @@ def test_a_name_that_now_resolves_to_a_private_address_is_refused_at_send(
     """DNS rebinding: the name was public when given; at send time it is checked again,
     and the post goes nowhere."""
     make_paper("2410.00001", DAY)
-    destination = make_destination(alice, "http://hooks.example.org:%d/"
-                                   % int(receiver.url.rsplit(":", 1)[1].strip("/")))
+    port = int(receiver.url.rsplit(":", 1)[1].strip("/"))
+    destination = make_destination(alice, f"http://hooks.example.org:{port}/")
     settings.WEBHOOK_ALLOW_PRIVATE = False
     real = socket.getaddrinfo
 

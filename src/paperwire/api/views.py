@@ -41,5 +41,7 @@ api.add_router("", "paperwire.api.community.router")
 api.add_router("", "paperwire.library.api.router")
 # The reader's destinations (/me/destinations…).
 api.add_router("", "paperwire.deliveries.api.router")
+# A reader's follows, "not interested" and For you (POST /papers/{id}/not-interested too).
+api.add_router("", "paperwire.reader.api.router")
 # /api/daily_papers and /api/papers/{id}, after /papers/search so that route wins.
 api.add_router("", "paperwire.api.daily.router")

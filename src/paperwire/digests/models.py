@@ -268,6 +268,7 @@ class Delivery(OutboxRow):
         for alert in self.content.get("alerts", []):
             ids += alert["papers"]
         ids += [pick[0] for pick in self.content.get("picks", [])]
+        ids += [pick[0] for pick in self.content.get("for_you", [])]
         return list(dict.fromkeys(ids))
 
     def retry_delay(self) -> float:

@@ -11,6 +11,8 @@ One builder per feed kind, each returning `Item`s; the outbox keeps one row per
   digests' alerts match them;
 - `collection:<slug>`: papers added to the owner's collection since the destination
   was made;
+- `follow:<id>`: the featured papers of that window one of the owner's follows
+  (paperwire.reader: an author, organisation, category or topic) brings;
 - `for-you`: the owner's For you (paperwire.reader), with its reasons.
 """
 
@@ -28,6 +30,7 @@ TRENDING_COUNT = 10
 FOR_YOU_COUNT = 10
 MAX_ITEMS = 50  # read from one feed at once
 MAX_WINDOW_DAYS = 7
+MAX_CANDIDATES = 2_000  # papers of a window a follow is matched against
 _SLUG = re.compile(r"^[-a-z0-9_]{1,60}$")
 FIXED = {"daily": "Daily Papers", "trending": "Trending", "for-you": "For you"}
 
@@ -50,6 +53,8 @@ def feed_name(feed: str) -> str:
         return f"Topic “{arg}”"
     if kind == "collection":
         return f"Collection {arg}"
+    if kind == "follow":
+        return "A follow"
     return feed
 
 
@@ -78,8 +83,20 @@ def clean_feed(text: str, owner) -> str:
         if not _SLUG.match(arg) or _collection(owner, arg) is None:
             raise FeedError(f"You have no collection {arg[:60]!r}.")
         return f"collection:{arg}"
-    raise FeedError("The feed is daily, trending, for-you, topic:<query> or "
-                    "collection:<slug>.")
+    if kind == "follow":
+        if not arg.isdigit() or owned_follow(owner, int(arg)) is None:
+            raise FeedError(f"You have no follow {arg[:20]!r}.")
+        return f"follow:{int(arg)}"
+    raise FeedError("The feed is daily, trending, for-you, topic:<query>, "
+                    "collection:<slug> or follow:<id>.")
+
+
+def owned_follow(owner, pk: int):
+    if not reader_installed():
+        return None
+    from paperwire.reader.models import Follow
+
+    return Follow.objects.filter(user=owner, pk=pk).first()
 
 
 def _collection(owner, slug: str):
@@ -121,6 +138,8 @@ def feed_items(destination) -> tuple[list[Item], date | None]:
         return _daily(destination, *days), newest
     if kind == "topic":
         return _topic(arg, *days), newest
+    if kind == "follow":
+        return follow_items(destination, int(arg), *days), newest
     raise FeedError(f"Unknown feed {feed[:60]!r}.")
 
 
@@ -166,6 +185,24 @@ def collection_items(destination, slug: str) -> list[Item]:
             .exclude(paper_id__in=_not_sent(destination))
             .order_by("added_at", "pk").values_list("paper_id", flat=True)[:MAX_ITEMS])
     return [Item(pk, f"added to your collection “{collection.name}”") for pk in rows]
+
+
+def follow_items(destination, pk: int, first: date, last: date) -> list[Item]:
+    """The window's papers one follow brings, as For you matches follows."""
+    follow = owned_follow(destination.owner, pk)
+    if follow is None:
+        raise FeedError("The follow no longer exists.")
+    if follow.kind == "topic":  # the digests' alert rule, as For you matches topics
+        return [Item(item.paper_id, follow.reason)
+                for item in _topic(follow.value, first, last)]
+    from paperwire.reader.ranking import follow_reasons
+
+    papers = list(Paper.objects.featured_between(first, last)
+                  .exclude(pk__in=_not_sent(destination)).select_related("organisation")
+                  .only("pk", "author_names", "categories", "organisation__name")
+                  .order_by("featured_on", "-upvotes", "pk")[:MAX_CANDIDATES])
+    reasons = follow_reasons([follow], papers, {})
+    return [Item(p.pk, reasons[p.pk][0]) for p in papers if p.pk in reasons][:MAX_ITEMS]
 
 
 def for_you_items(owner) -> list[Item]:

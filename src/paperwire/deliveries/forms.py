@@ -14,8 +14,9 @@ class DestinationForm(forms.Form):
                           help_text="The webhook's address: your endpoint, a Slack "
                                     "incoming webhook or a Discord webhook URL.")
     feed = forms.CharField(max_length=MAX_FEED, initial="daily",
-                           help_text="daily, trending, for-you, topic:<a search> or "
-                                     "collection:<one of your collections' slugs>.")
+                           help_text="daily, trending, for-you, topic:<a search>, "
+                                     "collection:<one of your collections' slugs> or "
+                                     "follow:<the id of one of your follows>.")
     schedule = forms.ChoiceField(choices=Destination.SCHEDULES,
                                  initial=Destination.IMMEDIATE)
 

@@ -113,8 +113,13 @@ class Destination(models.Model):
 
     @property
     def feed_name(self) -> str:
-        from paperwire.deliveries.feeds import feed_name
+        from paperwire.deliveries.feeds import feed_name, owned_follow
 
+        kind, _, arg = self.feed.partition(":")
+        if kind == "follow" and arg.isdigit():
+            follow = owned_follow(self.owner, int(arg))
+            if follow is not None:
+                return f"Follow: {follow.get_kind_display().lower()} {follow.value}"
         return feed_name(self.feed)
 
     @property

@@ -104,3 +104,31 @@ def test_clean_feed_refuses(alice, text, why):
 def test_feed_names(alice):
     assert Destination(feed="topic:llm agents").feed_name == "Topic “llm agents”"
     assert Destination(feed="daily").feed_name == "Daily Papers"
+
+
+def test_for_you_delivers_the_readers_picks_with_their_reasons(alice, frozen):
+    from paperwire.reader.models import Follow
+
+    followed = make_paper("2410.00001", DAY, "By Grace", author_names=["Grace Hopper"],
+                          categories="cs.PL", primary_category="cs.PL")
+    other = make_paper("2410.00002", DAY, "Other", categories="cs.CL",
+                       primary_category="cs.CL", upvotes=5)
+    Follow.objects.add(alice, "author", "Grace Hopper")
+    destination = make_destination(alice, "http://127.0.0.1:9/", feed="for-you")
+    items = dict(_items(destination))
+    assert items[followed.pk] == "For you: you follow Grace Hopper"
+    assert items[other.pk] == "For you: trending in cs.CL"
+
+
+def test_a_follow_delivers_what_it_brings(alice, bob, frozen):
+    from paperwire.reader.models import Follow
+
+    grace = make_paper("2410.00001", DAY, "By Grace", author_names=["Grace Hopper"])
+    make_paper("2410.00002", DAY, "Someone else's")
+    follow, _ = Follow.objects.add(alice, "author", "Grace Hopper")
+    destination = make_destination(alice, "http://127.0.0.1:9/", feed=f"follow:{follow.pk}")
+    assert _items(destination) == [(grace.pk, "you follow Grace Hopper")]
+    assert destination.feed_name == "Follow: author Grace Hopper"
+    assert clean_feed(f"follow:{follow.pk}", alice) == f"follow:{follow.pk}"
+    with pytest.raises(FeedError, match="no follow"):
+        clean_feed(f"follow:{follow.pk}", bob)

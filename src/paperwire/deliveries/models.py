@@ -155,8 +155,9 @@ class Destination(models.Model):
         return text
 
     def record_success(self) -> None:
-        Destination.objects.filter(pk=self.pk).update(last_sent_at=timezone.now(),
-                                                      failures=0)
+        now = timezone.now()
+        Destination.objects.filter(pk=self.pk).update(last_sent_at=now, failures=0)
+        self.last_sent_at, self.failures = now, 0
 
     def record_failure(self, error: str, *, pause: bool = False) -> None:
         """One more failed try; the destination pauses when told to (the endpoint is

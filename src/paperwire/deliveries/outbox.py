@@ -121,17 +121,29 @@ def _send_batch(token: str, rows: list[Send]):
         by_destination.setdefault(row.destination_id, []).append(row)
     for group in by_destination.values():
         destination = group[0].destination
+        if not Destination.objects.filter(pk=destination.pk, paused_at=None).exists():
+            continue  # paused since the claim: drain gives its rows back
         transport = transport_for(destination)
         size = transport.batch_size
+        # A success resets the failures in a row at once; otherwise only "last sent"
+        # is left to write, once per destination and batch rather than per message.
+        unrecorded = False
         for start in range(0, len(group), size):
             chunk = group[start:start + size]
-            if not Destination.objects.filter(pk=destination.pk, paused_at=None).exists():
-                # Paused meanwhile (by an earlier message of this batch): its items
-                # wait in the outbox, as drain releases what it was not given back.
-                break
             kind = _send_message(transport, destination, chunk, token)
+            if kind == "sent":
+                if destination.failures:
+                    destination.record_success()
+                else:
+                    unrecorded = True
             for _ in chunk:
                 yield f"{destination.kind}:{destination.pk}", kind
+            if destination.is_paused:
+                # Paused by this message's failure: the rest of its items wait in the
+                # outbox, as drain gives back what it was not given.
+                break
+        if unrecorded:
+            destination.record_success()
 
 
 def _send_message(transport, destination: Destination, chunk: list[Send],
@@ -150,7 +162,6 @@ def _send_message(transport, destination: Destination, chunk: list[Send],
     if result.kind == "sent":
         for row in chunk:
             row.mark_sent(token)
-        destination.record_success()
         return "sent"
     log.warning("delivery to destination %s (%s): %s", destination.pk, destination.kind,
                 result.error)

@@ -168,3 +168,16 @@ def test_a_destination_without_schedule_due_is_not_read(alice, receiver, frozen,
     assert collect_due().items == 1
     destination.refresh_from_db()
     assert destination.collected_at is not None
+
+
+def test_a_success_resets_the_failures_in_a_row(alice, receiver, frozen):
+    make_paper("2410.00001", DAY, upvotes=2)
+    make_paper("2410.00002", DAY, upvotes=1)
+    destination = make_destination(alice, receiver.url, failures=2)
+    receiver.answers = [(200, "ok", {}), (503, "down", {})]
+    report = _deliver()
+    assert (report.sent, report.deferred) == (1, 1)
+    destination.refresh_from_db()
+    # 2 before, reset by the first item's success, then the second's failure: 1.
+    assert destination.failures == 1 and not destination.is_paused
+    assert destination.last_sent_at is not None

@@ -123,6 +123,11 @@ def _send_batch(token: str, rows: list[Send]):
         destination = group[0].destination
         if not Destination.objects.filter(pk=destination.pk, paused_at=None).exists():
             continue  # paused since the claim: drain gives its rows back
+        hidden = [row for row in group if row.paper.is_hidden]
+        for row in hidden:  # hidden by a moderator since the feed was read
+            row.mark_skipped(token, "the paper was hidden")
+            yield f"{destination.kind}:{destination.pk}", "skipped"
+        group = [row for row in group if not row.paper.is_hidden]
         transport = transport_for(destination)
         size = transport.batch_size
         # A success resets the failures in a row at once; otherwise only "last sent"

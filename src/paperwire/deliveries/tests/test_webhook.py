@@ -181,3 +181,17 @@ def test_a_success_resets_the_failures_in_a_row(alice, receiver, frozen):
     # 2 before, reset by the first item's success, then the second's failure: 1.
     assert destination.failures == 1 and not destination.is_paused
     assert destination.last_sent_at is not None
+
+
+def test_a_paper_hidden_after_the_read_is_not_sent(alice, receiver, frozen):
+    from paperwire.papers.models import Paper
+
+    make_paper("2410.00001", DAY, "Kept")
+    hidden = make_paper("2410.00002", DAY, "Hidden later")
+    make_destination(alice, receiver.url)
+    collect_due(force=True)
+    Paper.objects.filter(pk=hidden.pk).update(is_hidden=True)
+    report = send_due()
+    assert (report.sent, report.skipped) == (1, 1)
+    assert [r["json"]["paper"]["title"] for r in receiver.requests] == ["Kept"]
+    assert Send.objects.get(paper=hidden).last_error == "the paper was hidden"

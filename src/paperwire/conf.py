@@ -169,6 +169,26 @@ SETTINGS: list[Setting] = [
             "than a share is due the next task is queued at once, so several `paperwire "
             "worker` processes send side by side; a worker told to stop stops within one "
             "share."),
+    Setting("PAPERWIRE_DELIVERY_SCHEDULE", "* * * * *",
+            "When the worker runs `paperwire deliver` (cron, in PAPERWIRE_TIME_ZONE): "
+            "destinations on `immediate` get new items at each run; `daily` and `weekly` "
+            "ones when the digests' daily or weekly schedule last came due. Empty turns "
+            "deliveries off."),
+    Setting("PAPERWIRE_DELIVERY_RETRY_DELAY", "60",
+            "Seconds before a delivery a destination answered with 429 or 5xx (or could "
+            "not be reached) is tried again; each further try waits twice as long, at "
+            "least what its Retry-After says, up to 8 tries."),
+    Setting("PAPERWIRE_DELIVERY_MAX_FAILURES", "5",
+            "Failed tries in a row after which a destination is paused (its owner sees "
+            "why on the Deliveries page and resumes it there). An answer saying the "
+            "endpoint is gone (Slack's 404 or `invalid_token`, Discord's 401 or 404) "
+            "pauses it at once."),
+    Setting("PAPERWIRE_DELIVERY_TIMEOUT", "10",
+            "Seconds to wait for a webhook, Slack or Discord to answer a delivery."),
+    Setting("PAPERWIRE_WEBHOOK_ALLOW_PRIVATE", "false",
+            "Allow destination URLs on loopback, private and link-local addresses (`true` "
+            "or `false`). Leave false on a shared instance: a reader could otherwise make "
+            "the server post to its own network. Tests turn it on."),
     Setting("PAPERWIRE_TRUST_X_FORWARDED_FOR", "false",
             "Behind a reverse proxy, take the client address for rate limits from the "
             "last `X-Forwarded-For` entry, and HTTPS from `X-Forwarded-Proto: https` "

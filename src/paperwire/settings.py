@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "paperwire.library",
     "paperwire.metrics",
     "paperwire.reader",
+    "paperwire.deliveries",
     # Serves the API docs' Swagger UI from its own static files rather than a CDN.
     "ninja",
 ]
@@ -203,6 +204,13 @@ DIGEST_WEEKLY_SCHEDULE = env_str("PAPERWIRE_DIGEST_WEEKLY_SCHEDULE")
 DIGEST_RETRY_DELAY = env_float("PAPERWIRE_DIGEST_RETRY_DELAY")
 DIGEST_MAX_HARD_FAILURES = env_int("PAPERWIRE_DIGEST_MAX_HARD_FAILURES")
 DIGEST_SEND_SHARE = max(1, env_int("PAPERWIRE_DIGEST_SEND_SHARE"))
+
+# Deliveries: destinations beyond email (webhooks, Slack, Discord).
+DELIVERY_SCHEDULE = env_str("PAPERWIRE_DELIVERY_SCHEDULE")
+DELIVERY_RETRY_DELAY = env_float("PAPERWIRE_DELIVERY_RETRY_DELAY")
+DELIVERY_MAX_FAILURES = max(1, env_int("PAPERWIRE_DELIVERY_MAX_FAILURES"))
+DELIVERY_TIMEOUT = env_float("PAPERWIRE_DELIVERY_TIMEOUT")
+WEBHOOK_ALLOW_PRIVATE = env_bool("PAPERWIRE_WEBHOOK_ALLOW_PRIVATE")
 
 # Lists and feeds: ETag always; shared page cache and Cache-Control max-age when > 0.
 PAGE_CACHE_SECONDS = env_int("PAPERWIRE_PAGE_CACHE_SECONDS")

@@ -18,6 +18,10 @@ os.environ.setdefault("PAPERWIRE_INGEST_SOURCES", "")
 # Nor send digests on a schedule: the digest tests run each step themselves.
 os.environ.setdefault("PAPERWIRE_DIGEST_DAILY_SCHEDULE", "")
 os.environ.setdefault("PAPERWIRE_DIGEST_WEEKLY_SCHEDULE", "")
+# Nor deliver to destinations; the delivery tests run `paperwire deliver` themselves,
+# against receivers on loopback.
+os.environ.setdefault("PAPERWIRE_DELIVERY_SCHEDULE", "")
+os.environ.setdefault("PAPERWIRE_WEBHOOK_ALLOW_PRIVATE", "true")
 # Tests build different data with the same ids and frozen times: no shared page cache.
 os.environ.setdefault("PAPERWIRE_PAGE_CACHE_SECONDS", "0")
 # Links in the tests' mail (tests of an empty base URL set it to "" themselves).

@@ -207,6 +207,7 @@ def _register() -> None:
     from paperwire.cli import (  # noqa: F401  (they add commands)
         backup,
         bench,
+        deliver,
         digest,
         ingest,
         search,

@@ -14,15 +14,19 @@ sender (see outbox.py for the order of steps and why a crash never sends twice):
 
 from __future__ import annotations
 
-import secrets
-from datetime import date, timedelta
+from datetime import date
 
 from django.conf import settings
-from django.db import connection, models, transaction
+from django.db import models, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from paperwire.lib.processes import process_is_gone, process_name
+from paperwire.digests.outbox_rows import (  # noqa: F401  (worker_name for the senders)
+    CLAIM_LEASE,
+    OutboxQuerySet,
+    OutboxRow,
+    worker_name,
+)
 
 DAILY, WEEKLY = "daily", "weekly"
 FREQUENCIES = [(DAILY, "Daily, on weekdays"), (WEEKLY, "Weekly, on Mondays")]
@@ -30,9 +34,6 @@ DEFAULT_TRENDING = 10
 MAX_TRENDING = 30
 MAX_SEARCHES = 20  # saved searches per subscriber
 MAX_ATTEMPTS = 8  # SMTP tries of one digest before it counts as failed
-# A claim whose sender went quiet this long is taken back (a dead sender on this host is
-# noticed at once; see Delivery.objects.recover).
-CLAIM_LEASE = timedelta(minutes=10)
 
 
 def normalise_email(email: str) -> str:
@@ -222,75 +223,17 @@ def _date(value) -> date | None:
         return None
 
 
-# This process as written in the rows it claims, and whether a claimant is gone.
-worker_name = process_name
-_process_is_gone = process_is_gone
+class DeliveryQuerySet(OutboxQuerySet):
+    pass
 
 
-class DeliveryQuerySet(models.QuerySet):
-    def due(self, now=None) -> DeliveryQuerySet:
-        return self.filter(status=Delivery.PENDING,
-                           next_attempt_at__lte=now or timezone.now())
+class Delivery(OutboxRow):
+    """One digest for one subscriber and period: what it holds and how sending went.
 
-    def claim(self, limit: int, worker: str | None = None) -> tuple[str, list[Delivery]]:
-        """Claim up to `limit` due rows for this sender: (claim token, the rows).
+    The states and the sender's moves are the outbox's (outbox_rows.py)."""
 
-        PostgreSQL locks the candidates with SELECT … FOR UPDATE SKIP LOCKED, so senders
-        running side by side each take different rows without waiting on one another.
-        SQLite has no row locks; there the claim is one conditional UPDATE (status still
-        pending), which SQLite's single writer applies atomically: a row another sender
-        claimed first simply is not updated, and only rows carrying our token are ours.
-        """
-        token = secrets.token_hex(16)
-        now = timezone.now()
-        claim = {"status": Delivery.CLAIMED, "claim_token": token,
-                 "claimed_by": worker or worker_name(), "claimed_at": now}
-        with transaction.atomic():
-            candidates = self.due(now).order_by("next_attempt_at", "pk")
-            if connection.features.has_select_for_update_skip_locked:
-                ids = list(candidates.select_for_update(skip_locked=True)
-                           .values_list("pk", flat=True)[:limit])
-                self.filter(pk__in=ids).update(**claim)
-            else:
-                ids = list(candidates.values_list("pk", flat=True)[:limit])
-                self.filter(pk__in=ids, status=Delivery.PENDING).update(**claim)
-        rows = list(self.filter(claim_token=token, status=Delivery.CLAIMED)
-                    .select_related("subscriber").order_by("pk"))
-        return token, rows
-
-    def recover(self, now=None) -> tuple[int, int]:
-        """Deal with rows left by senders that died: (claims released, sends unknown).
-
-        A `claimed` row never reached the commit point, so the mail server holds no
-        complete message for it: it goes back to pending and is sent again. A `sending`
-        row may have been delivered: it becomes `unknown` and is never sent again.
-        A sender is known dead when it ran on this host and its process is gone;
-        elsewhere, when its claim is older than CLAIM_LEASE.
-        """
-        now = now or timezone.now()
-        released = unknown = 0
-        stale = now - CLAIM_LEASE
-        for row in self.filter(status__in=[Delivery.CLAIMED, Delivery.SENDING]).only(
-                "pk", "status", "claim_token", "claimed_by", "claimed_at"):
-            if not (_process_is_gone(row.claimed_by) or row.claimed_at < stale):
-                continue
-            fence = self.filter(pk=row.pk, status=row.status, claim_token=row.claim_token)
-            if row.status == Delivery.CLAIMED:
-                released += fence.update(status=Delivery.PENDING, claim_token="")
-            else:
-                unknown += fence.update(
-                    status=Delivery.UNKNOWN,
-                    last_error="the sender stopped after handing the message over; "
-                               "it may have been delivered, so it is not sent again")
-        return released, unknown
-
-
-class Delivery(models.Model):
-    """One digest for one subscriber and period: what it holds and how sending went."""
-
-    PENDING, CLAIMED, SENDING = "pending", "claimed", "sending"
-    SENT, FAILED, UNKNOWN, SKIPPED = "sent", "failed", "unknown", "skipped"
-    STATUSES = [(s, s) for s in (PENDING, CLAIMED, SENDING, SENT, FAILED, UNKNOWN, SKIPPED)]
+    max_attempts = MAX_ATTEMPTS
+    claim_related = ("subscriber",)
 
     subscriber = models.ForeignKey(Subscriber, on_delete=models.CASCADE,
                                    related_name="deliveries")
@@ -302,16 +245,6 @@ class Delivery(models.Model):
     # "papers"}], "picks": [[paper, because], ..]}; rendered when sent.
     content = models.JSONField(default=dict)
     message_id = models.CharField(max_length=250)
-    status = models.CharField(max_length=10, choices=STATUSES, default=PENDING)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    next_attempt_at = models.DateTimeField(default=timezone.now)
-    claim_token = models.CharField(max_length=32, blank=True, default="")
-    claimed_by = models.CharField(max_length=100, blank=True, default="")
-    claimed_at = models.DateTimeField(null=True, blank=True)
-    sending_at = models.DateTimeField(null=True, blank=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    last_error = models.CharField(max_length=500, blank=True, default="")
-    created_at = models.DateTimeField(auto_now_add=True)
 
     objects = DeliveryQuerySet.as_manager()
 
@@ -338,61 +271,17 @@ class Delivery(models.Model):
         ids += [pick[0] for pick in self.content.get("for_you", [])]
         return list(dict.fromkeys(ids))
 
-    # -- moves of the sender; each applies only while this claim holds the row --------
+    def retry_delay(self) -> float:
+        return settings.DIGEST_RETRY_DELAY
 
-    def _fenced(self, token: str, *statuses: str) -> DeliveryQuerySet:
-        return Delivery.objects.filter(pk=self.pk, claim_token=token,
-                                       status__in=statuses or (self.CLAIMED,))
-
-    def mark_sending(self, token: str) -> bool:
-        """The commit point: after this the message may be delivered, so it is never
-        sent again. False when the claim was lost (taken back as stale)."""
-        if not self._fenced(token).update(
-                status=self.SENDING, sending_at=timezone.now(), attempts=F("attempts") + 1):
-            return False
-        self.attempts += 1
-        return True
-
-    def mark_sent(self, token: str) -> None:
-        self._fenced(token, self.SENDING).update(status=self.SENT, sent_at=timezone.now(),
-                                                  last_error="")
+    def on_sent(self) -> None:
         Subscriber.objects.filter(pk=self.subscriber_id, hard_failures__gt=0).update(
             hard_failures=0)
 
-    def mark_deferred(self, token: str, error: str, *, counted: bool) -> str:
-        """A temporary failure: try again later with backoff, or give up after
-        MAX_ATTEMPTS. `counted` is False when the attempt was not yet counted (it
-        failed before the commit point)."""
-        attempts = self.attempts + (0 if counted else 1)
-        rows = self._fenced(token, self.CLAIMED, self.SENDING)
-        if attempts >= MAX_ATTEMPTS:
-            rows.update(status=self.FAILED, attempts=attempts,
-                        last_error=f"gave up after {attempts} tries: {error}"[:500])
-            return self.FAILED
-        delay = settings.DIGEST_RETRY_DELAY * 2 ** (attempts - 1)
-        rows.update(status=self.PENDING, attempts=attempts, claim_token="",
-                    next_attempt_at=timezone.now() + timedelta(seconds=delay),
-                    last_error=error[:500])
-        return self.PENDING
-
-    def mark_failed(self, token: str, error: str, *, counted: bool) -> None:
-        """A permanent refusal (5xx): not retried, and one more hard failure for the
-        address."""
-        attempts = self.attempts + (0 if counted else 1)
-        if self._fenced(token, self.CLAIMED, self.SENDING).update(
-                status=self.FAILED, attempts=attempts, last_error=error[:500]):
-            Subscriber.objects.filter(pk=self.subscriber_id).update(
-                hard_failures=F("hard_failures") + 1)
-
-    def mark_unknown(self, token: str, error: str) -> None:
-        self._fenced(token, self.SENDING).update(status=self.UNKNOWN, last_error=error[:500])
-
-    def mark_skipped(self, token: str, reason: str) -> None:
-        self._fenced(token).update(status=self.SKIPPED, last_error=reason[:500])
-
-    def release(self, token: str) -> None:
-        """Give the row back untouched (the sender stops before trying it)."""
-        self._fenced(token).update(status=self.PENDING, claim_token="")
+    def on_failed(self) -> None:
+        """A permanent refusal (5xx): one more hard failure for the address."""
+        Subscriber.objects.filter(pk=self.subscriber_id).update(
+            hard_failures=F("hard_failures") + 1)
 
 
 class MailFailureQuerySet(models.QuerySet):

@@ -34,7 +34,8 @@ from dataclasses import dataclass, field
 from django.db.models import Min
 
 from paperwire.digests.emails import Renderer
-from paperwire.digests.models import Delivery, worker_name
+from paperwire.digests.models import Delivery
+from paperwire.digests.outbox_rows import worker_name
 from paperwire.digests.smtp import HeldDataBackend, ServerUnavailable
 from paperwire.lib.mail import mail_is_set_up
 
@@ -60,43 +61,68 @@ class SendReport:
         return self.sent + self.deferred + self.failed + self.unknown + self.skipped
 
 
+class StopSending(Exception):
+    """The channel is down (the mail server cannot be reached): the rest of the batch
+    goes back to the outbox untouched and the run stops, saying why."""
+
+
+def drain(rows_model, send, report, *, limit: int | None = None,
+          stop: threading.Event | None = None, batch: int = CLAIM_BATCH) -> None:
+    """The one sending loop of every outbox: claim a batch of due rows, hand it to
+    `send(token, rows)`, which yields `(label, kind)` as each row is done (kind is a
+    SendReport field), until nothing is due, `limit` rows were handled, or `stop` is set.
+
+    Rows of a batch that `send` never reached are released (only those still claimed:
+    the release is fenced like every move), so stopping never loses or doubles a row.
+    Must run outside a transaction: each step commits on its own.
+    """
+    worker = worker_name()
+    while limit is None or report.handled < limit:
+        if stop is not None and stop.is_set():
+            report.stopped = "asked to stop"
+            return
+        size = batch if limit is None else min(batch, limit - report.handled)
+        token, rows = rows_model.objects.claim(size, worker)
+        if not rows:
+            return
+        outcomes = send(token, rows)
+        try:
+            for label, kind in outcomes:
+                setattr(report, kind, getattr(report, kind) + 1)
+                report.outcomes.append((label, kind))
+                if stop is not None and stop.is_set():
+                    report.stopped = "asked to stop"
+                    break
+        except StopSending as e:
+            report.stopped = str(e)
+            log.warning("stopping: %s", e)
+        finally:
+            outcomes.close()
+            rows_model.objects.release_claimed(token, [row.pk for row in rows])
+        if report.stopped:
+            return
+
+
 def send_due(*, limit: int | None = None, stop: threading.Event | None = None,
              backend: HeldDataBackend | None = None) -> SendReport:
     """Send every due digest (or `limit` of them). Must run outside a transaction:
     each step commits on its own."""
     report = SendReport()
     report.released, report.unknown = Delivery.objects.recover()
-    worker = worker_name()
     renderer = Renderer()
     if backend is None and mail_is_set_up():
         backend = HeldDataBackend(fail_silently=False)
+
+    def send(token: str, rows: list[Delivery]):
+        for row in rows:
+            try:
+                kind = _send_one(row, token, renderer, backend)
+            except ServerUnavailable as e:
+                raise StopSending(f"mail server unavailable: {e}") from e
+            yield row.subscriber.email, kind
+
     try:
-        while limit is None or report.handled < limit:
-            if stop is not None and stop.is_set():
-                report.stopped = "asked to stop"
-                break
-            size = CLAIM_BATCH if limit is None else min(CLAIM_BATCH, limit - report.handled)
-            token, rows = Delivery.objects.claim(size, worker)
-            if not rows:
-                break
-            for i, row in enumerate(rows):
-                if stop is not None and stop.is_set():
-                    for rest in rows[i:]:
-                        rest.release(token)
-                    report.stopped = "asked to stop"
-                    break
-                try:
-                    kind = _send_one(row, token, renderer, backend)
-                except ServerUnavailable as e:
-                    for rest in rows[i:]:
-                        rest.release(token)
-                    report.stopped = str(e)
-                    log.warning("mail server unavailable, stopping: %s", e)
-                    return report
-                setattr(report, kind, getattr(report, kind) + 1)
-                report.outcomes.append((row.subscriber.email, kind))
-            if report.stopped:
-                break
+        drain(Delivery, send, report, limit=limit, stop=stop)
     finally:
         if backend is not None:
             backend.close()

@@ -3,15 +3,25 @@
 Timeouts, retries with exponential backoff on timeouts, connection errors, 429 and 5xx
 (honouring Retry-After), a politeness delay between requests to the same source, and a
 bound on the size of every body read. Tests point the sources' base URLs at local servers.
+
+Posts to webhooks (`post_held`) go to public addresses only, checked when the URL is
+given and again at each send, with the last byte of the body held back for the outbox's
+commit point.
 """
 
 from __future__ import annotations
 
 import email.utils
+import http.client
+import ipaddress
 import logging
+import socket
+import ssl
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -122,3 +132,138 @@ class HttpClient:
                                      response.status_code)
                 chunks.append(chunk)
             return response.status_code, b"".join(chunks), response.headers
+
+
+# -- posts to webhooks: public addresses only, the last byte held back ------------------
+
+MAX_URL = 2000
+MAX_ANSWER = 64 * 1024  # of a webhook's answer, read only to say why it refused
+
+
+class UnsafeUrl(ValueError):
+    """A URL paperwire will not post to, with the reason in words."""
+
+
+def _refused_address(address: str) -> str | None:
+    """Why this address is not one to post to (None: a public unicast address)."""
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    if ip.is_loopback:
+        return "a loopback address"
+    if ip.is_link_local:
+        return "a link-local address"
+    if ip.is_private or ip.is_unspecified or ip.is_reserved or ip.is_multicast \
+            or not ip.is_global:
+        return "a private or reserved address"
+    return None
+
+
+def check_post_url(url: str, *, allow_private: bool) -> tuple[str, int, list[str]]:
+    """The host, port and checked addresses of a URL to post to; UnsafeUrl otherwise.
+
+    Only http(s) URLs with a host, no credentials, and (unless `allow_private`) a host
+    whose every address is public: no loopback, private, link-local or reserved one,
+    as the name resolves now (called again at each send, so a name that later resolves
+    elsewhere is caught then).
+    """
+    if not url or len(url) > MAX_URL:
+        raise UnsafeUrl(f"The URL must be 1 to {MAX_URL} characters.")
+    if any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in url):
+        raise UnsafeUrl("The URL holds spaces or control characters.")
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as e:
+        raise UnsafeUrl(f"Not a URL: {e}.") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise UnsafeUrl("The URL must start with https:// (or http://) and name a host.")
+    if parts.username is not None or parts.password is not None:
+        raise UnsafeUrl("The URL must not carry a user name or password.")
+    host = parts.hostname
+    port = port or (443 if parts.scheme == "https" else 80)
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError):
+        raise UnsafeUrl(f"The host {host} cannot be resolved.") from None
+    addresses = list(dict.fromkeys(info[4][0] for info in infos))
+    if not addresses:
+        raise UnsafeUrl(f"The host {host} cannot be resolved.")
+    if not allow_private:
+        for address in addresses:
+            why = _refused_address(address)
+            if why:
+                raise UnsafeUrl(f"The host {host} resolves to {why} ({address}).")
+    return host, port, addresses
+
+
+@dataclass
+class PostOutcome:
+    """What became of one held post.
+
+    kind: "answered" (status, headers and the start of the body are set);
+    "unreachable" (no connection, or it broke before the commit: nothing was
+    delivered); "aborted" (commit() said no: nothing was delivered); "no-answer" (the
+    whole body went out, then no answer: it may have been delivered).
+    """
+
+    kind: str
+    status: int = 0
+    headers: dict[str, str] = field(default_factory=dict)
+    body: bytes = b""
+    error: str = ""
+
+    @property
+    def retry_after(self) -> float | None:
+        wait = _retry_after(self.headers.get("retry-after"))
+        return None if wait is None else min(wait, MAX_RETRY_AFTER)
+
+
+def post_held(url: str, body: bytes, headers: dict[str, str], *,
+              commit: Callable[[], bool], timeout: float,
+              allow_private: bool) -> PostOutcome:
+    """POST `body` to `url`, holding back its last byte until `commit()` returns True.
+
+    A server handles a request only once it has read the whole body that
+    Content-Length announced, so a sender that dies before the commit delivers
+    nothing; after the commit the request may have arrived (see digests/outbox_rows.py).
+    The host is resolved and checked here, and the connection goes to the checked
+    address itself (no second lookup a DNS rebinding could change). Redirects are not
+    followed: they answer as 3xx. UnsafeUrl when the URL is refused.
+    """
+    host, port, addresses = check_post_url(url, allow_private=allow_private)
+    parts = urlsplit(url)
+    https = parts.scheme == "https"
+    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    conn_class = http.client.HTTPSConnection if https else http.client.HTTPConnection
+    conn = conn_class(host, port, timeout=timeout)
+    try:
+        try:
+            sock = socket.create_connection((addresses[0], port), timeout=timeout)
+            # The last byte is a segment of its own: without this, Nagle's algorithm
+            # holds it until the first part is acknowledged (a delayed ACK: ~40 ms).
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            if https:
+                sock = ssl.create_default_context().wrap_socket(sock, server_hostname=host)
+            conn.sock = sock
+            conn.putrequest("POST", target, skip_accept_encoding=True)
+            for name, value in {"User-Agent": USER_AGENT, **headers,
+                                "Content-Length": str(len(body))}.items():
+                conn.putheader(name, value)
+            conn.endheaders(body[:-1])
+        except (OSError, http.client.HTTPException) as e:
+            return PostOutcome("unreachable", error=f"connection failed: {e}")
+        if not commit():
+            return PostOutcome("aborted", error="the claim was lost")
+        try:
+            conn.send(body[-1:])
+            response = conn.getresponse()
+            answer = response.read(MAX_ANSWER)
+        except TimeoutError:
+            return PostOutcome("no-answer", error=f"no answer within {timeout:g}s")
+        except (OSError, http.client.HTTPException) as e:
+            return PostOutcome("no-answer", error=f"the connection broke: {e}")
+        return PostOutcome("answered", response.status,
+                           {k.lower(): v for k, v in response.getheaders()}, answer)
+    finally:
+        conn.close()

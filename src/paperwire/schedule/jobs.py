@@ -40,6 +40,11 @@ def configured_jobs() -> list[Job]:
         if schedule:
             jobs.append(Job(f"digest {kind}", Cron.parse(schedule),
                             lambda kind=kind: send_digests.enqueue(kind)))
+    if settings.DELIVERY_SCHEDULE:
+        from paperwire.deliveries.tasks import deliver
+
+        jobs.append(Job("deliver", Cron.parse(settings.DELIVERY_SCHEDULE),
+                        lambda: deliver.enqueue()))
     return jobs
 
 

@@ -19,7 +19,8 @@ from ninja import Field, Router, Schema
 from ninja.errors import HttpError
 from ninja.responses import Status
 
-from paperwire.api.community import TokenAuth
+from paperwire.api.community import WRITE_ERRORS, TokenAuth
+from paperwire.api.schemas import ErrorOut
 from paperwire.deliveries.models import MAX_FEED, Destination, DestinationError
 from paperwire.lib.http import MAX_URL
 
@@ -58,29 +59,30 @@ def _out(d: Destination) -> dict:
             "createdAt": d.created_at}
 
 
-@router.get("/me/destinations", response=list[DestinationOut])
+@router.get("/me/destinations", response={200: list[DestinationOut], 401: ErrorOut})
 def list_destinations(request: HttpRequest):
     """The token owner's destinations (their URLs' secret paths cut, no secrets)."""
     return [_out(d) for d in Destination.objects.owned_by(request.auth)]
 
 
-@router.post("/me/destinations", response={201: CreatedOut})
+@router.post("/me/destinations", response={201: CreatedOut, **WRITE_ERRORS})
 def create_destination(request: HttpRequest, data: DestinationIn):
     """Deliver a feed to a webhook, Slack or Discord. The answer's `secret` signs every
     webhook body (`X-Paperwire-Signature-256: sha256=<HMAC-SHA256 hex>`); it is not
     shown again."""
     for value in (data.url, data.feed):
         if "\x00" in value:
-            raise HttpError(422, "NUL bytes are not allowed")
+            raise HttpError(400, "NUL bytes are not allowed")
     try:
         made = Destination.objects.create_for(request.auth, kind=data.kind, url=data.url,
                                               feed=data.feed, schedule=data.schedule)
     except DestinationError as e:
-        raise HttpError(422, str(e)) from None
+        raise HttpError(400, str(e)) from None
     return Status(201, {"id": made.pk, "secret": made.secret})
 
 
-@router.delete("/me/destinations/{destination_id}", response={204: None})
+@router.delete("/me/destinations/{destination_id}",
+               response={204: None, 401: ErrorOut, 404: ErrorOut})
 def delete_destination(request: HttpRequest, destination_id: int):
     get_object_or_404(Destination, pk=destination_id, owner=request.auth).delete()
     return Status(204, None)

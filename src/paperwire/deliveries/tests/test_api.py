@@ -80,7 +80,7 @@ def test_it_takes_a_collection_of_the_owner_only(alice, bob, token):
     ok = _call("post", "/me/destinations", token, {**HOOK, "feed": "collection:reading-group"})
     assert ok.status_code == 201
     refused = _call("post", "/me/destinations", token, {**HOOK, "feed": "collection:bobs-picks"})
-    assert refused.status_code == 422 and "no collection" in refused.json()["detail"]
+    assert refused.status_code == 400 and "no collection" in refused.json()["error"]
 
 
 @pytest.mark.parametrize("data,why", [
@@ -96,23 +96,23 @@ def test_it_takes_a_collection_of_the_owner_only(alice, bob, token):
 ])
 def test_it_refuses_bad_input(token, data, why):
     response = _call("post", "/me/destinations", token, data)
-    assert response.status_code == 422
+    assert response.status_code == 400
     if why:
-        assert why in response.json()["detail"]
+        assert why in response.json()["error"]
     assert not Destination.objects.exists()
 
 
 def test_it_refuses_a_private_address_unless_allowed(token, settings):
     settings.WEBHOOK_ALLOW_PRIVATE = False
     response = _call("post", "/me/destinations", token, HOOK)
-    assert response.status_code == 422 and "loopback" in response.json()["detail"]
+    assert response.status_code == 400 and "loopback" in response.json()["error"]
 
 
 def test_it_bounds_destinations_per_reader(alice, token):
     for _ in range(MAX_DESTINATIONS):
         make_destination(alice, "http://127.0.0.1:9/")
     response = _call("post", "/me/destinations", token, HOOK)
-    assert response.status_code == 422 and "most one reader" in response.json()["detail"]
+    assert response.status_code == 400 and "most one reader" in response.json()["error"]
 
 
 def test_it_needs_a_token(alice):

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "paperwire.community",
     "paperwire.digests",
     "paperwire.library",
+    "paperwire.reader",
     # Serves the API docs' Swagger UI from its own static files rather than a CDN.
     "ninja",
 ]

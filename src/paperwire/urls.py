@@ -11,6 +11,7 @@ urlpatterns = [
     path("digests/", include("paperwire.digests.urls")),
     path("", include("paperwire.community.urls")),
     path("", include("paperwire.library.urls")),
+    path("", include("paperwire.reader.urls")),
     path("", include("paperwire.feeds.urls")),
     path("", include("paperwire.front.urls")),
 ]

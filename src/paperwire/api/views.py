@@ -71,6 +71,8 @@ def search_papers(
 api.add_router("", "paperwire.api.community.router")
 # Save and the reader's collections (/papers/{id}/save, /me/collections…).
 api.add_router("", "paperwire.library.api.router")
+# A reader's follows, "not interested" and For you (POST /papers/{id}/not-interested too).
+api.add_router("", "paperwire.reader.api.router")
 # /api/daily_papers, /api/papers and /api/papers/{id}, after /papers/search so that
 # route wins.
 api.add_router("", "paperwire.api.daily.router")

@@ -253,9 +253,19 @@ class Builder:
         if subscriber.picks and subscriber.user_id and voted:
             listed = set(trending) | {pk for a in alerts for pk in a["papers"]}
             picks = self.picks(voted, window, listed)
-        if not (trending or alerts or picks):
+        for_you: list[list] = []
+        if subscriber.picks and subscriber.user_id:
+            from paperwire.reader.digest import digest_picks
+
+            listed = (set(trending) | {pk for a in alerts for pk in a["papers"]}
+                      | {p[0] for p in picks})
+            for_you = digest_picks(subscriber.user_id, window.first, window.last, listed)
+        if not (trending or alerts or picks or for_you):
             return None
-        return {"trending": trending, "alerts": alerts, "picks": [list(p) for p in picks]}
+        content = {"trending": trending, "alerts": alerts, "picks": [list(p) for p in picks]}
+        if for_you:
+            content["for_you"] = for_you
+        return content
 
 
 @dataclass

@@ -139,11 +139,12 @@ class Renderer:
         # A digest of trending papers only is the same for everyone with the same window
         # and count: render it once. (Alerts and picks make a digest personal.)
         key = None
-        if not content.get("alerts") and not content.get("picks"):
+        if not content.get("alerts") and not content.get("picks") \
+                and not content.get("for_you"):
             key = (window, daily, tuple(content.get("trending", [])))
             shared = self._shared.get(key)
         if shared is None:
-            shared = self._render_shared(window, daily, content)
+            shared = self._render_shared(window, daily, content, subscriber.user_id)
             if key is not None and len(self._shared) < 1000:
                 self._shared[key] = shared
         if shared is None:
@@ -157,13 +158,18 @@ class Renderer:
             html = html.replace(mark, escape(value))
         return subject, text, html
 
-    def _render_shared(self, window: Window, daily: bool, content: dict
-                       ) -> tuple[str, str, str] | None:
-        """The digest with markers where the reader's address and links go."""
+    def _render_shared(self, window: Window, daily: bool, content: dict,
+                       user_id: int | None = None) -> tuple[str, str, str] | None:
+        """The digest with markers where the reader's address and links go (the For
+        you section, personal anyway, carries its signed links as they are)."""
+        from paperwire.reader.digest import section
+
         picks = content.get("picks", [])
+        for_you_ids = [p[0] for p in content.get("for_you", []) if p and isinstance(p[0], int)]
         self.prepare(list(content.get("trending", []))
                      + [pk for a in content.get("alerts", []) for pk in a["papers"]]
-                     + [p[0] for p in picks])
+                     + [p[0] for p in picks] + for_you_ids)
+        for_you = section(content.get("for_you", []), user_id, self._cards)
         self._titles_of(p[1] for p in picks)
         trending = self._cards_of(content.get("trending", []))
         alerts = [{"query": a["query"], "cards": cards} for a in content.get("alerts", [])
@@ -173,13 +179,15 @@ class Renderer:
         count = len({pk for pk in content.get("trending", []) if self._cards.get(pk)}
                     | {pk for a in content.get("alerts", []) for pk in a["papers"]
                        if self._cards.get(pk)}
-                    | {p[0] for p in picks if self._cards.get(p[0])})
+                    | {p[0] for p in picks if self._cards.get(p[0])}
+                    | {pk for pk in for_you_ids if self._cards.get(pk)})
         if not count:
             return None
         label = window_label(window)
         context = {
             "site_name": SITE_NAME, "site_url": settings.BASE_URL, "label": label,
             "daily": daily, "trending": trending, "alerts": alerts, "picks": pick_cards,
+            "for_you": for_you,
             "count": count, "site_link": _site_link(window),
             "email": self._marks["email"], "preferences_url": self._marks["preferences"],
             "unsubscribe_url": self._marks["unsubscribe"],

@@ -349,6 +349,7 @@ class Delivery(models.Model):
         for alert in self.content.get("alerts", []):
             ids += alert["papers"]
         ids += [pick[0] for pick in self.content.get("picks", [])]
+        ids += [pick[0] for pick in self.content.get("for_you", [])]
         return list(dict.fromkeys(ids))
 
     # -- moves of the sender; each applies only while this claim holds the row --------

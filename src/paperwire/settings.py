@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "paperwire.digests",
     "paperwire.library",
     "paperwire.reader",
+    "paperwire.agents",
     # Serves the API docs' Swagger UI from its own static files rather than a CDN.
     "ninja",
 ]

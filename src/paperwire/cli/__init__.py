@@ -165,6 +165,7 @@ def _register() -> None:
         bench,
         digest,
         ingest,
+        mcp,
         search,
         user,
         web,

@@ -13,6 +13,7 @@ that is not a live one answers 401, before anything reaches the SDK.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import anyio
@@ -25,6 +26,9 @@ from paperwire.agents.server import current_user, server_for
 from paperwire.community.models import ApiToken
 
 MAX_BODY = 1024 * 1024  # one JSON-RPC message; the tools' inputs are far smaller
+# A manager per request: its "started" and "shutting down" lines would be two log
+# lines per request.
+logging.getLogger("mcp.server.streamable_http_manager").setLevel(logging.WARNING)
 
 
 def _unauthorized(reason: str) -> JsonResponse:
@@ -44,8 +48,10 @@ def mcp(request: HttpRequest) -> HttpResponse:
         user = ApiToken.objects.user_for(token.strip())
         if user is None:
             return _unauthorized("the token is unknown or revoked")
-    length = int(request.headers.get("Content-Length") or 0)
-    if length > MAX_BODY:
+    length = request.headers.get("Content-Length") or "0"
+    if not length.isdigit():
+        return JsonResponse({"error": "the Content-Length is not a number"}, status=400)
+    if int(length) > MAX_BODY:
         return JsonResponse({"error": f"the body is over {MAX_BODY} bytes"}, status=413)
     status, headers, body = async_to_sync(_serve)(_scope(request), request.body, user)
     response = HttpResponse(body, status=status)

@@ -151,7 +151,8 @@ def _add_public(server: MCPServer) -> None:
         """The papers nearest in meaning to one paper (as its page shows)."""
         return tools.similar(paper_id, limit)
 
-    @server.resource("paperwire://papers/{arxiv_id}", name="paper",
+    # {+…}: an old-style id has a slash (paperwire://papers/hep-th/9901001).
+    @server.resource("paperwire://papers/{+arxiv_id}", name="paper",
                      description="A paper as Markdown", mime_type="text/markdown")
     async def paper_resource(arxiv_id: str) -> str:
         return await _read(tools.paper_as_markdown, arxiv_id)

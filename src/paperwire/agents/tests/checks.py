@@ -55,7 +55,7 @@ async def check_public(client: Client, world: World) -> None:
     assert f"paperwire://papers/{paper_id}" in daily.contents[0].text
     templates = {t.uri_template for t in (await client.list_resource_templates())
                  .resource_templates}
-    assert "paperwire://papers/{arxiv_id}" in templates
+    assert "paperwire://papers/{+arxiv_id}" in templates
     similar = data(await client.call_tool("similar_papers", {"paper_id": paper_id,
                                                              "limit": 3}))
     assert len(similar["papers"]) == 3 and paper_id not in {p["id"] for p in

@@ -208,7 +208,10 @@ def save_to_collection(user: AbstractBaseUser, paper_id: str,
 
     paper = get_paper(paper_id)
     if collection:
-        target = Collection.objects.addable_by(user).filter(slug=collection).first()
+        # The reader's own first: a collection shared with them may share its slug.
+        target = (Collection.objects.owned_by(user).filter(slug=collection).first()
+                  or Collection.objects.addable_by(user).filter(slug=collection)
+                  .order_by("pk").first())
         if target is None:
             raise AgentError(f"you have no collection {collection!r}")
     else:

@@ -108,3 +108,21 @@ def bench_all(
                    command=command, keep=Path(keep) if keep else None)
     if not any(outcome.ok for outcome in outcomes):
         raise typer.Exit(1)
+
+
+@bench_app.command("recommend")
+def bench_recommend(
+    readers: int = typer.Option(60, min=1, help="Simulated readers for the quality part."),
+    papers: int = typer.Option(100_000, min=753, help="Papers for the speed part (the 753 "
+                                                      "real ones plus generated ones)."),
+    speed_readers: int = typer.Option(10_000, min=1, help="Readers for the speed part."),
+    requests: int = typer.Option(200, min=1, help="Timed For-you requests."),
+    json_path: str = JSON_OPTION,
+) -> None:
+    """For you against trending and an arxiv-sanity-style tf-idf SVM (precision@10,
+    nDCG@10 on held-out days), what one "not interested" removes, and the For-you
+    page's latency at scale."""
+    from paperwire.benchmarks.recommend import run
+
+    run(readers=readers, papers=papers, speed_readers=speed_readers, requests=requests,
+        json_path=json_path)

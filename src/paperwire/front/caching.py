@@ -35,9 +35,10 @@ from django.utils.http import parse_etags, quote_etag
 import paperwire
 from paperwire.papers.models import Paper
 
-# Cookies that make a page personal: a signed-in reader (their votes, a CSRF token) or
-# a message waiting to be shown.
-PERSONAL_COOKIES = (settings.SESSION_COOKIE_NAME, CookieStorage.cookie_name)
+# Cookies that make a page personal: a signed-in reader (their votes, a CSRF token), a
+# message waiting to be shown, or the stamp the reader app moves when the reader follows
+# something or marks a paper (neither changes a paper, so the data version misses it).
+PERSONAL_COOKIES = (settings.SESSION_COOKIE_NAME, CookieStorage.cookie_name, "pw_signals")
 
 
 def _personal(request: HttpRequest) -> list[str]:

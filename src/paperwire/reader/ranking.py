@@ -7,15 +7,20 @@ The model is Rocchio's, over the papers' sentence vectors (unit length, so a dot
 product is a cosine), computed from the reader's signals on each call (a few hundred
 vectors at most: cheap enough that no state needs refreshing when a signal arrives):
 
-    score(p) = A · cos(p, centroid of positives) + B · max cos(p, a positive)
-               − C · mean cos(p, negatives)
-               − D · max(0, max cos(p, a negative) − FLOOR) / (1 − FLOOR)
+    score(p) = A · cos(p − m, centroid of positives − m)     (m: the window's mean)
+               + B · max cos(p, a positive) + C · mean of the KNN largest
+               − D · near(max cos(p, a negative)) · gate
                + E · (p's trending score ÷ the window's best)
+
+where near() rises from 0 at NEIGHBOUR_FLOOR to 1 at NEIGHBOUR_FULL, and gate is 1 when
+the nearest negative is at least as near as the nearest positive, falling to 0 when the
+positive is NEIGHBOUR_MARGIN nearer.
 
 Positives are the reader's upvotes, saves and seed papers, and the papers of what they
 follow; negatives are the papers marked "not interested". The last-but-one term is what
 makes one "not interested" sink the rejected paper's near neighbours and not just the
-paper. With no positives the trending term alone orders the list (cold start), so a new
+paper; the gate keeps the neighbours that are nearer still to something liked.
+With no positives the trending term alone orders the list (cold start), so a new
 reader never sees an empty page.
 
 A paper matching a follow (author, organisation, category, or topic by the digests'
@@ -61,8 +66,11 @@ MAX_NEGATIVES = 300
 SENT_LOOKBACK = timedelta(days=62)  # digests whose papers count as sent
 # Weights of the score (see the module's docstring); chosen on `paperwire bench
 # recommend`, where one "not interested" must take ≥ 80% of its near neighbours out.
-A_CENTROID, B_NEAREST, C_NEGATIVE, D_NEIGHBOUR, E_TRENDING = 0.5, 0.5, 0.3, 2.0, 0.1
-NEIGHBOUR_FLOOR = 0.35
+A_CENTROID, B_NEAREST, C_KNN, D_NEIGHBOUR, E_TRENDING = 0.5, 0.3, 0.3, 2.0, 0.1
+KNN = 3
+# A paper with a cosine of NEIGHBOUR_FULL or more with a rejected one sinks by the whole
+# D_NEIGHBOUR; from NEIGHBOUR_FLOOR up it sinks by a part.
+NEIGHBOUR_FLOOR, NEIGHBOUR_FULL, NEIGHBOUR_MARGIN = 0.5, 0.6, 0.2
 LIKE_MIN = 0.4  # a pick nearer than this to a positive says "like …"
 REASON_TITLE = 80
 
@@ -82,7 +90,7 @@ class Signals:
     positives: dict[int, str] = field(default_factory=dict)  # paper → "upvoted"/"saved"/…
     negatives: list[int] = field(default_factory=list)
     hidden: set[int] = field(default_factory=set)  # never listed as new
-    known_versions: dict[int, int | None] = field(default_factory=dict)  # upvoted/saved
+    upvoted: list[int] = field(default_factory=list)  # the most recent, newest first
     follows: list[Follow] = field(default_factory=list)
 
 
@@ -133,26 +141,28 @@ def sent_ids(user, since: date) -> set[int]:
     return found
 
 
-def read_signals(user, window_first: date) -> Signals:
+def read_signals(user) -> Signals:
+    """The reader's signals in five small queries (each bounded)."""
     from paperwire.community.models import Vote
 
     reset_at = ReaderState.reset_at_for(user)
     signals = Signals()
-    votes = Vote.objects.filter(user=user).order_by("-created_at")
-    if reset_at is not None:
-        votes = votes.filter(created_at__gt=reset_at)
-    for pk in votes.values_list("paper_id", flat=True)[:MAX_POSITIVES]:
-        signals.positives.setdefault(pk, "upvoted")
+    for pk, at in (Vote.objects.filter(user=user).order_by("-created_at")
+                   .values_list("paper_id", "created_at")[:MAX_POSITIVES]):
+        signals.upvoted.append(pk)
+        if reset_at is None or at > reset_at:
+            signals.positives.setdefault(pk, "upvoted")
     for pk in _saved_since(user, reset_at):
         signals.positives.setdefault(pk, "saved")
     for pk in Seed.objects.filter(user=user).values_list("paper_id", flat=True)[:MAX_POSITIVES]:
         signals.positives.setdefault(pk, "picked")
-    negatives = NotInterested.objects.filter(user=user).order_by("-created_at")
-    if reset_at is not None:
-        negatives = negatives.filter(created_at__gt=reset_at)
-    signals.negatives = list(negatives.values_list("paper_id", flat=True)[:MAX_NEGATIVES])
+    # Every mark hides its paper; the recent ones since a reset also teach the model.
+    for pk, at in (NotInterested.objects.filter(user=user).order_by("-created_at")
+                   .values_list("paper_id", "created_at")):
+        signals.hidden.add(pk)
+        if len(signals.negatives) < MAX_NEGATIVES and (reset_at is None or at > reset_at):
+            signals.negatives.append(pk)
     signals.follows = list(Follow.objects.filter(user=user))
-    signals.hidden = NotInterested.objects.paper_ids(user)
     return signals
 
 
@@ -189,19 +199,25 @@ def score_candidates(candidates: np.ndarray, positives: np.ndarray | None,
     nearest_sim = np.zeros(n)
     if positives is not None and len(positives) and n:
         sims = candidates @ positives.T
-        centroid = positives.mean(axis=0)
-        norm = np.linalg.norm(centroid)
-        if norm > 0:
-            score = score + A_CENTROID * (candidates @ (centroid / norm))
+        # Centred on the window's mean: every paper here is "about language models"
+        # to some degree, and that shared direction says nothing about this reader.
+        mean = candidates.mean(axis=0)
+        centred = candidates - mean
+        centroid = positives.mean(axis=0) - mean
+        norms = np.linalg.norm(centred, axis=1) * np.linalg.norm(centroid)
+        score = score + A_CENTROID * np.divide(centred @ centroid, norms,
+                                               out=np.zeros(n), where=norms > 0)
         nearest = sims.argmax(axis=1)
         nearest_sim = sims[np.arange(n), nearest]
-        score = score + B_NEAREST * nearest_sim
+        top = np.sort(sims, axis=1)[:, -min(KNN, sims.shape[1]):]
+        score = score + B_NEAREST * nearest_sim + C_KNN * top.mean(axis=1)
     if negatives is not None and len(negatives) and n:
-        sims = candidates @ negatives.T
-        score = score - C_NEGATIVE * sims.mean(axis=1)
-        closest = sims.max(axis=1)
-        score = score - D_NEIGHBOUR * np.clip(closest - NEIGHBOUR_FLOOR, 0, None) / (
-            1 - NEIGHBOUR_FLOOR)
+        closest = (candidates @ negatives.T).max(axis=1)
+        near = np.clip((closest - NEIGHBOUR_FLOOR) / (NEIGHBOUR_FULL - NEIGHBOUR_FLOOR), 0, 1)
+        # Sunk only where the rejected paper is about as near as anything liked: a
+        # neighbour of a rejected paper that is closer to a liked one keeps its place.
+        gate = np.clip((closest - nearest_sim + NEIGHBOUR_MARGIN) / NEIGHBOUR_MARGIN, 0, 1)
+        score = score - D_NEIGHBOUR * near * gate
     return score, nearest, nearest_sim
 
 
@@ -278,7 +294,7 @@ def for_you(user, days: int = DEFAULT_DAYS, limit: int = 20, *,
     if first is None or last is None:
         last = newest
         first = last - timedelta(days=max(1, days) - 1)
-    signals = read_signals(user, first)
+    signals = read_signals(user)
     rows = list(Paper.objects.trending(reference=last, since=first)
                 .select_related("organisation")
                 .only(*CARD_FIELDS, "primary_category", "version", "organisation_id")
@@ -314,7 +330,7 @@ def for_you(user, days: int = DEFAULT_DAYS, limit: int = 20, *,
                 liked = positive_ids[row]
                 why = [f"like “{_title(titles.get(liked, ''))}”, which you "
                        f"{signals.positives[liked]}"]
-            elif not why and 0 <= row and nearest_sim[i] >= LIKE_MIN:
+            elif not why and row >= 0 and nearest_sim[i] >= LIKE_MIN:
                 why = ["like papers of what you follow"]
             scored.append(Pick(paper, why or [_trending_reason(paper)], float(score[i])))
     # A paper not embedded yet has no place in the model: after the others, by trending.
@@ -352,11 +368,8 @@ def _never_twice(user, signals: Signals, candidate_ids: list[int], first: date,
 
 def _updated(user, signals: Signals, newest: date) -> list[Pick]:
     """Upvoted or saved papers with a newer version than the one the reader knew."""
-    from paperwire.community.models import Vote
-
     known = _saved_versions(user)
-    upvoted = list(Vote.objects.filter(user=user).order_by("-created_at")
-                   .values_list("paper_id", flat=True)[:MAX_POSITIVES])
+    upvoted = signals.upvoted
     seen = {s.paper_id: s for s in Seen.objects.filter(user=user,
                                                          paper_id__in=upvoted + list(known))}
     papers = Paper.objects.visible().filter(pk__in=set(upvoted) | set(known)).exclude(

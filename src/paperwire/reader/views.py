@@ -7,6 +7,7 @@ Everything here belongs to the signed-in reader alone: each view reads and chang
 
 from __future__ import annotations
 
+import time
 from urllib.parse import quote
 
 from django.contrib import messages
@@ -24,9 +25,18 @@ from paperwire.papers.models import Paper
 from paperwire.reader import tokens
 from paperwire.reader.forms import DaysForm, FollowForm, SeedForm
 from paperwire.reader.models import FOLLOW_KINDS, Follow, NotInterested, ReaderState, Seed
-from paperwire.reader.ranking import DAY_CHOICES, for_you, library_installed
+from paperwire.reader.ranking import DAY_CHOICES, for_you, library_installed, saved_ids
 
-FOR_YOU_LIMIT = 30
+FOR_YOU_LIMIT = 20
+# Moved on every change of follows or marks: the cached lists' ETags name this cookie
+# (front/caching.py), so a page never comes back from the browser's cache unchanged.
+SIGNALS_COOKIE = "pw_signals"
+
+
+def _stamped(response: HttpResponse) -> HttpResponse:
+    response.set_cookie(SIGNALS_COOKIE, str(time.time_ns()), max_age=365 * 24 * 3600,
+                        httponly=True, samesite="Lax")
+    return response
 
 
 def _get_paper(arxiv_id: str) -> Paper:
@@ -78,7 +88,7 @@ def following(request: HttpRequest) -> HttpResponse:
             else:
                 messages.success(request, f"You follow {follow.value}." if created
                                  else f"You already follow {follow.value}.")
-                return redirect(_next_or(request, reverse("pw-following")))
+                return _stamped(redirect(_next_or(request, reverse("pw-following"))))
         status = 400
     return render(request, "reader/following.html", {
         "section": "following", "form": form, "kinds": FOLLOW_KINDS,
@@ -95,7 +105,7 @@ def unfollow(request: HttpRequest, pk: int) -> HttpResponse:
     follow = get_object_or_404(Follow, pk=pk, user=request.user)
     follow.delete()
     messages.success(request, f"You no longer follow {follow.value}.")
-    return redirect(_next_or(request, reverse("pw-following")))
+    return _stamped(redirect(_next_or(request, reverse("pw-following"))))
 
 
 @login_required
@@ -115,7 +125,7 @@ def seeds(request: HttpRequest) -> HttpResponse:
     if missing:
         text += f" {missing} {'is' if missing == 1 else 'are'} not on this site."
     messages.success(request, text)
-    return redirect("pw-following")
+    return _stamped(redirect("pw-following"))
 
 
 @login_required
@@ -123,7 +133,7 @@ def seeds(request: HttpRequest) -> HttpResponse:
 def reset(request: HttpRequest) -> HttpResponse:
     ReaderState.reset(request.user)
     messages.success(request, "For you starts over: what it learned is forgotten.")
-    return redirect(_next_or(request, reverse("pw-for-you")))
+    return _stamped(redirect(_next_or(request, reverse("pw-for-you"))))
 
 
 @require_POST
@@ -141,9 +151,9 @@ def not_interested(request: HttpRequest, arxiv_id: str) -> HttpResponse:
     else:
         marked = NotInterested.objects.toggle(request.user, paper)
     if _is_htmx(request):
-        return render(request, "reader/_not_interested_button.html",
-                      {"paper": paper, "marked": marked})
-    return redirect(_next_or(request, reverse("pw-paper", args=[paper.arxiv_id])))
+        return _stamped(render(request, "reader/_not_interested_button.html",
+                               {"paper": paper, "marked": marked}))
+    return _stamped(redirect(_next_or(request, reverse("pw-paper", args=[paper.arxiv_id]))))
 
 
 # The confirmation's POST comes from a page opened from a mail, with no session: the
@@ -171,8 +181,6 @@ def signal_link(request: HttpRequest, token: str) -> HttpResponse:
 def _set_saved(user, paper: Paper, saved: bool) -> None:
     """Saved or not, as asked: a second click on the link never unsaves."""
     from paperwire.library.models import toggle_save
-
-    from paperwire.reader.ranking import saved_ids
 
     if (paper.pk in saved_ids(user)) != saved:
         toggle_save(user, paper)

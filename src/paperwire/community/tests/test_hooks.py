@@ -23,13 +23,14 @@ def test_a_list_asks_once_for_the_readers_votes(alice, django_assert_num_queries
     Vote.objects.toggle(alice, papers[1])
     client = logged_in(alice)
     # session, user, data version, latest day, cards, the reader's votes, the reader's
-    # saved papers (library), previous, next
-    with django_assert_num_queries(9):
+    # saved papers (library), previous, next, the reader's "not interested" marks
+    # (reader app)
+    with django_assert_num_queries(10):
         html = client.get("/").content.decode()
     assert html.count('aria-pressed="true"') == 1
     assert html.count('<form class="upvote') == 3
     _papers(20, start=100)
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(10):
         html = client.get("/").content.decode()
     assert html.count('<form class="upvote') == 23
 
@@ -48,8 +49,8 @@ def test_the_paper_page_asks_a_fixed_number_of_queries(alice, bob, paper,
         Comment.post(alice, paper, f"Reply {n}", parent=top)
     client = logged_in(alice)
     # session, user, paper, authors, the reader's vote, the reader's saved papers
-    # (library), memberships, comments
-    with django_assert_num_queries(8):
+    # (library), memberships, comments, the reader's "not interested" marks (reader app)
+    with django_assert_num_queries(9):
         html = client.get("/papers/2401.10241").content.decode()
     assert html.count('class="comment reply"') == 3
     assert "Reply 2" in html

@@ -81,3 +81,36 @@ def test_a_digest_without_an_account_has_no_for_you(featured, frozen):
                               confirmed_at=timezone.now())
     build_digests(DAILY)
     assert "for_you" not in Delivery.objects.get().content
+
+
+def _library() -> bool:
+    from django.apps import apps
+
+    return apps.is_installed("paperwire.library")
+
+
+@pytest.mark.skipif(_library(), reason="the library app is installed")
+def test_without_the_library_there_is_no_save_link(alice, featured, frozen):
+    _, delivery, text, html = _digest(alice, featured, frozen)
+    assert "Save: " not in text and ">Save</a>" not in html
+    paper = featured[sorted(featured)[0]]
+    token = tokens.make(alice.pk, paper.pk, "save")
+    assert Client().post(f"/reader/link/{token}").status_code == 400
+
+
+@pytest.mark.skipif(not _library(), reason="needs the library app")
+def test_the_save_link_saves_once_and_undoes(alice, featured, frozen):
+    from paperwire.reader.ranking import saved_ids
+
+    _, delivery, text, html = _digest(alice, featured, frozen)
+    link = re.search(rf"Save: {re.escape(BASE_URL)}(/reader/link/\S+)", text)[1]
+    assert ">Save</a>" in html
+    first_pick = delivery.content["for_you"][0][0]
+    client = Client()
+    assert "Save this paper?" in client.get(link).content.decode()
+    assert first_pick not in saved_ids(alice)
+    client.post(link)
+    client.post(link)  # a second click never unsaves
+    assert first_pick in saved_ids(alice)
+    client.post(link, {"undo": "1"})
+    assert first_pick not in saved_ids(alice)

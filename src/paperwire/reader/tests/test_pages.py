@@ -137,3 +137,20 @@ def test_a_followed_authors_paper_page_links_back(alice, featured):
     author = Author.objects.create(name="Zed Zedson")
     PaperAuthor.objects.create(paper=paper, author=author, position=99)
     assert "Follow Zed Zedson" in logged_in(alice).get(f"/authors/{author.pk}").content.decode()
+
+
+def test_a_mark_or_a_follow_changes_the_lists_etag(alice, featured):
+    paper = max(featured.values(), key=lambda p: p.upvotes)
+    client = logged_in(alice)
+    etag = client.get("/").headers["ETag"]
+    client.post(f"/papers/{paper.arxiv_id}/not-interested", HTTP_HX_REQUEST="true")
+    response = client.get("/", headers={"if-none-match": etag})
+    assert response.status_code == 200
+    assert 'aria-pressed="true" title="Take back' in response.content.decode()
+    author = Author.objects.create(name="Diyi Yang")
+    etag = client.get(f"/authors/{author.pk}").headers["ETag"]
+    client.post("/following", {"kind": "author", "value": "Diyi Yang"})
+    client.get("/following")  # the message is shown and gone
+    response = client.get(f"/authors/{author.pk}", headers={"if-none-match": etag})
+    assert response.status_code == 200
+    assert "Following Diyi Yang" in response.content.decode()

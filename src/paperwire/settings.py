@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "paperwire.metrics",
     "paperwire.reader",
     "paperwire.deliveries",
+    "paperwire.agents",
     # Serves the API docs' Swagger UI from its own static files rather than a CDN.
     "ninja",
 ]

@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("paperwire.library.urls")),
     path("", include("paperwire.reader.urls")),
     path("", include("paperwire.deliveries.urls")),
+    path("", include("paperwire.agents.urls")),
     path("", include("paperwire.feeds.urls")),
     path("", include("paperwire.front.urls")),
 ]

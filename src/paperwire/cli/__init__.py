@@ -210,6 +210,7 @@ def _register() -> None:
         deliver,
         digest,
         ingest,
+        mcp,
         search,
         user,
         web,

@@ -31,6 +31,7 @@ from pydantic import AfterValidator, Field
 
 from paperwire.agents import tools
 from paperwire.agents.tools import MAX_LIMIT, MAX_QUERY, AgentError
+from paperwire.lib.text import unstorable_character
 
 log = logging.getLogger(__name__)
 
@@ -45,8 +46,9 @@ INSTRUCTIONS = (
 
 
 def _no_nul(value: str | None) -> str | None:
-    if value is not None and "\x00" in value:
-        raise ValueError("NUL characters are not allowed")
+    problem = unstorable_character(value) if value is not None else None
+    if problem is not None:
+        raise ValueError(f"text may not hold {problem}")
     return value
 
 
@@ -165,7 +167,7 @@ def _add_public(server: MCPServer) -> None:
 
 
 async def _read(fn: Callable[[str], str], value: str) -> str:
-    if len(value) > 300 or "\x00" in value:
+    if len(value) > 300 or unstorable_character(value) is not None:
         raise ResourceNotFoundError("no such resource")
     try:
         return await sync_to_async(fn, thread_sensitive=True)(value)

@@ -17,6 +17,7 @@ from paperwire.front.middleware import BODY_LIMIT
 from paperwire.lib.text import unstorable_character
 
 JSON_TYPES = ("application/json",)
+MCP_PATH = "/mcp"
 
 
 class RefuseUnstorableInputMiddleware:
@@ -47,6 +48,11 @@ def _inputs(request: HttpRequest) -> Iterator[tuple[str, str]]:
                 yield "form", key
                 for value in values:
                     yield "form", value
+        elif request.path_info == MCP_PATH:
+            # JSON-RPC for agents: the MCP server refuses NUL in every tool argument
+            # itself (agents/server.py), as an MCP error the agent can read; a plain 400
+            # here would break the client's session instead.
+            return
         elif content_type in JSON_TYPES or content_type.endswith("+json"):
             try:
                 data = json.loads(request.body)

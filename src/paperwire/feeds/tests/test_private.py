@@ -147,11 +147,15 @@ def test_a_revoked_or_replaced_token_is_a_404(client, alice, papers):
     assert not FeedToken.objects.filter(user=alice).exists()
 
 
-@pytest.mark.parametrize("token", ["pw_notafeedtoken", "pwf_" + "x" * 43, "pwf_%00",
-                                   "x" * 101])
+@pytest.mark.parametrize("token", ["pw_notafeedtoken", "pwf_" + "x" * 43, "x" * 101])
 def test_an_unknown_token_is_a_404(client, alice, token):
     FeedToken.objects.issue(alice)
     assert client.get(f"/feeds/u/{token}/for-you.rss").status_code == 404
+
+
+def test_a_nul_in_the_token_is_refused_before_the_view(client, alice):
+    FeedToken.objects.issue(alice)
+    assert client.get("/feeds/u/pwf_%00/for-you.rss").status_code == 400
 
 
 def test_an_inactive_readers_feeds_are_gone(client, alice, papers):

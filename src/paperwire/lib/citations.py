@@ -49,8 +49,12 @@ class Citation:
         return f"10.48550/arXiv.{self.arxiv_id}"
 
 
+# C0 control characters (NUL included) have no place in a reference manager's file.
+_CONTROL = dict.fromkeys(c for c in range(32) if chr(c) not in "\t\n\r")
+
+
 def _one_line(text: str) -> str:
-    return " ".join((text or "").replace("\x00", "").split())
+    return " ".join((text or "").translate(_CONTROL).split())
 
 
 # -- BibTeX ------------------------------------------------------------------------------

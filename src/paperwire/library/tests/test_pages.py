@@ -1,6 +1,7 @@
 from html.parser import HTMLParser
 
 import pytest
+from django.db import connection
 from django.test import Client
 
 from paperwire.library.models import Collection, CollectionItem
@@ -224,11 +225,13 @@ def test_a_paper_in_several_collections_shows_once_in_each(alice, bob, paper, ot
 
 @pytest.mark.parametrize("fmt", ["bibtex", "ris", "csl-json"])
 def test_no_stored_value_breaks_an_export(alice, fmt):
-    odd = Paper.objects.create(arxiv_id="2401.00001", title="\x00 odd \n title",
+    # SQLite stores a NUL that came in before the input gate; PostgreSQL cannot hold one.
+    nul = "\x00" if connection.vendor == "sqlite" else "\x07"
+    odd = Paper.objects.create(arxiv_id="2401.00001", title=f"{nul} odd \n title",
                                author_names=["Ada", 5, None, {"x": 1}, ""],
                                categories="", primary_category="")
     reading = Collection.objects.create_for(alice, "Reading", "public")
     reading.add(odd)
     response = Client().get(f"/collections/{reading.pk}/export?format={fmt}")
     assert response.status_code == 200 and b"2401.00001" in response.content
-    assert b"\x00" not in response.content
+    assert nul.encode() not in response.content

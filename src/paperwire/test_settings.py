@@ -18,6 +18,12 @@ os.environ.setdefault("PAPERWIRE_INGEST_SOURCES", "")
 # Nor send digests on a schedule: the digest tests run each step themselves.
 os.environ.setdefault("PAPERWIRE_DIGEST_DAILY_SCHEDULE", "")
 os.environ.setdefault("PAPERWIRE_DIGEST_WEEKLY_SCHEDULE", "")
+# Nor fetch stars, artifacts, thumbnails or full text from the real sources; and the
+# enrich tests wait for no politeness delay.
+os.environ.setdefault("PAPERWIRE_ENRICH_SCHEDULE", "")
+os.environ.setdefault("PAPERWIRE_ENRICH_DELAY", "0")
+for _name in ("HUB_API_URL", "GITHUB_API_URL", "ARXIV_PDF_URL", "ARXIV_HTML_URL"):
+    os.environ.setdefault(f"PAPERWIRE_{_name}", "http://127.0.0.1:9/")  # discard: refused
 # Tests build different data with the same ids and frozen times: no shared page cache.
 os.environ.setdefault("PAPERWIRE_PAGE_CACHE_SECONDS", "0")
 # A file, not :memory:, so that subprocesses a test starts (the CLI, a server) can open

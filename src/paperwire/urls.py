@@ -12,5 +12,6 @@ urlpatterns = [
     path("", include("paperwire.community.urls")),
     path("", include("paperwire.library.urls")),
     path("", include("paperwire.feeds.urls")),
+    path("", include("paperwire.enrich.urls")),
     path("", include("paperwire.front.urls")),
 ]

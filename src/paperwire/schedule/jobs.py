@@ -40,6 +40,12 @@ def configured_jobs() -> list[Job]:
         if schedule:
             jobs.append(Job(f"digest {kind}", Cron.parse(schedule),
                             lambda kind=kind: send_digests.enqueue(kind)))
+    if settings.ENRICH_SCHEDULE:
+        from paperwire.enrich.tasks import KINDS, refresh
+
+        cron = Cron.parse(settings.ENRICH_SCHEDULE)
+        for kind in KINDS:
+            jobs.append(Job(f"enrich {kind}", cron, lambda kind=kind: refresh.enqueue(kind)))
     return jobs
 
 

@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from paperwire.papers.models import Paper
+from paperwire.papers.models import CARD_RELATIONS, Paper
 from paperwire.search.embeddings import embed_query_soon
 from paperwire.search.lexical import lexical_search, query_terms
 from paperwire.search.snippets import highlight, snippet
@@ -211,7 +211,7 @@ def search(q: str, filters: SearchFilters | None = None, sort: str = "relevance"
     elif sort == "upvotes":
         ids.sort(key=lambda pk: (meta[pk][1], scores[pk]), reverse=True)
     page_ids = ids[start:start + per_page]
-    papers = Paper.objects.select_related("organisation").in_bulk(page_ids)
+    papers = Paper.objects.select_related(*CARD_RELATIONS).in_bulk(page_ids)
     hits = [SearchHit(paper=papers[pk], score=scores[pk],
                       title_html=highlight(papers[pk].title, q),
                       snippet_html=snippet(papers[pk].abstract, q),
@@ -222,7 +222,7 @@ def search(q: str, filters: SearchFilters | None = None, sort: str = "relevance"
 
 def _browse(q: str, filters: SearchFilters, sort: str, page: int,
             per_page: int) -> SearchResults:
-    qs = filters.queryset().select_related("organisation")
+    qs = filters.queryset().select_related(*CARD_RELATIONS)
     if sort == "upvotes":
         qs = qs.order_by("-upvotes", "-published_at", "-pk")
     else:

@@ -43,6 +43,8 @@ class DailyPaperOut(PaperListItemOut):
     # Also inside `paper`, where the Hub puts them; huggingface_hub reads them here.
     githubRepo: str | None = None
     projectPage: str | None = None
+    githubStars: int | None = None
+    thumbnail: str | None = None
 
 
 class CommentAuthorOut(Schema):
@@ -163,6 +165,8 @@ def _entry(paper: Paper) -> dict:
     item = list_item(paper)
     item["githubRepo"] = item["paper"].get("githubRepo")
     item["projectPage"] = item["paper"].get("projectPage")
+    item["githubStars"] = item["paper"].get("githubStars")
+    item["thumbnail"] = item["paper"].get("thumbnail")
     return item
 
 

@@ -11,8 +11,8 @@ from PIL import Image
 
 from paperwire.enrich.models import Thumbnail
 from paperwire.enrich.tasks import refresh_kind
-from paperwire.enrich.thumbnails import WIDTH, refresh_thumbnails, render_first_page
 from paperwire.enrich.tests.pdfs import one_page_pdf
+from paperwire.enrich.thumbnails import WIDTH, refresh_thumbnails, render_first_page
 from paperwire.papers.models import Paper
 
 pytestmark = pytest.mark.django_db
@@ -36,7 +36,7 @@ def test_it_renders_the_first_page_small():
     data, width, height = render_first_page(one_page_pdf())
     image = Image.open(io.BytesIO(data))
     assert image.format == "WEBP"
-    assert (image.width, image.height) == (width, height) == (WIDTH, 311)  # 612×792 page, rounded up
+    assert (image.width, image.height) == (width, height) == (WIDTH, 311)  # 612×792, rounded
     assert image.convert("L").getpixel((WIDTH // 2, 20)) < 40     # the black top half
     assert image.convert("L").getpixel((WIDTH // 2, 290)) > 215   # the white bottom
 

@@ -83,3 +83,18 @@ def test_trending_publishes_its_formula_and_each_score(client):
     assert ("(100 upvotes + 1) / (7 days old + 2)<sup>1.5</sup> = <strong>3.7407</strong>"
             in html)
     assert html.count("<summary>Why this rank?</summary>") == 2
+
+
+def test_stars_and_thumbnails_on_cards_cost_no_query_per_card(client,
+                                                              django_assert_num_queries):
+    from paperwire.enrich.models import Thumbnail
+
+    for n in range(10):
+        paper = _paper(f"2401.{n:05d}", {0: n}, featured_on=date(2024, 1, 18))
+        Thumbnail.objects.create(paper=paper, file_name=f"2401.{n:05d}.webp", width=240,
+                                 height=311, fetched_at=datetime(2024, 1, 18, tzinfo=UTC))
+    # data version (ETag), newest featured day, the page of cards
+    with django_assert_num_queries(3):
+        html = client.get("/trending").content.decode()
+    assert html.count("★</span>") == 10
+    assert html.count('<a class="card-thumb"') == 10

@@ -69,14 +69,15 @@ def due(papers: models.QuerySet, related: str, now: datetime, *,
     return list(rows[:settings.ENRICH_BATCH])
 
 
-def run(kind: str, papers: list[Paper], fetch: Callable[[Paper], None],
+def run(kind: str, papers: list[Paper], fetch: Callable[[Paper], str | None],
         record_failure: Callable[[Paper, str], None]) -> RunSummary:
     """Fetch each paper in turn; a failure is recorded on its paper, a StopRun ends the
-    run (the rest stay due)."""
+    run (the rest stay due), and so does a reason to stop that a fetch that worked
+    returns (the source said it was its last request for now)."""
     summary = RunSummary(kind)
     for paper in papers:
         try:
-            fetch(paper)
+            stop = fetch(paper)
         except StopRun as e:
             summary.stopped = str(e)
             log.warning("%s refresh stopped: %s", kind, e)
@@ -89,6 +90,10 @@ def run(kind: str, papers: list[Paper], fetch: Callable[[Paper], None],
             summary.errors.append(f"{paper.arxiv_id}: {reason}")
         else:
             summary.fetched += 1
+            if stop:
+                summary.stopped = stop
+                log.warning("%s refresh stopped: %s", kind, stop)
+                break
     return summary
 
 

@@ -63,7 +63,8 @@ def _limit_spent(headers) -> str | None:
     return f"GitHub rate limit spent until {when}"
 
 
-def fetch_stars(paper: Paper, client: HttpClient) -> None:
+def fetch_stars(paper: Paper, client: HttpClient) -> str | None:
+    """Read and store the stars; a reason to stop when that spent the rate limit."""
     full_name = repo_full_name(paper.code_url)
     if full_name is None:
         raise ValueError(f"not a GitHub repository URL: {paper.code_url[:200]}")
@@ -93,9 +94,7 @@ def fetch_stars(paper: Paper, client: HttpClient) -> None:
                                            defaults={"stars": stars})
         if row is None or row.stars != stars:
             touch(paper)
-    spent = _limit_spent(answer.headers)
-    if spent:
-        raise StopRun(spent)
+    return _limit_spent(answer.headers)
 
 
 def _stargazers(body: bytes) -> int:

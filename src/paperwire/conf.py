@@ -51,6 +51,36 @@ SETTINGS: list[Setting] = [
             "Daily Papers JSON endpoint in the `/api/daily_papers` shape."),
     Setting("PAPERWIRE_ARXIV_DELAY", "3",
             "Seconds between two requests to arXiv (its politeness rule)."),
+    Setting("PAPERWIRE_HUB_API_URL", "https://huggingface.co/api",
+            "The Hugging Face Hub's API, read for the models, datasets and Spaces that "
+            "cite a paper (its `/models?filter=arxiv:<id>` listings)."),
+    Setting("PAPERWIRE_GITHUB_API_URL", "https://api.github.com",
+            "GitHub's REST API, read for the stars of each paper's repository."),
+    Setting("PAPERWIRE_GITHUB_TOKEN", "",
+            "A GitHub token for those requests (5,000 an hour instead of 60); empty: "
+            "none. `PAPERWIRE_GITHUB_TOKEN_FILE` reads it from a file."),
+    Setting("PAPERWIRE_ARXIV_PDF_URL", "https://arxiv.org/pdf",
+            "Where a paper's PDF is read for its thumbnail: `<url>/<arXiv id>`."),
+    Setting("PAPERWIRE_ARXIV_HTML_URL", "https://arxiv.org/html",
+            "Where arXiv's HTML version of a paper is read for its full text: "
+            "`<url>/<arXiv id>`."),
+    Setting("PAPERWIRE_THUMBNAILS", "true",
+            "Make and show thumbnails of each paper's first page (`true` or `false`)."),
+    Setting("PAPERWIRE_ENRICH_SCHEDULE", "40 * * * *",
+            "When the worker fetches stars, linked artifacts, thumbnails and full text "
+            "for recent papers (cron, in PAPERWIRE_TIME_ZONE). Empty turns it off."),
+    Setting("PAPERWIRE_ENRICH_DAYS", "30",
+            "Papers featured within this many days of the newest featured day are "
+            "enriched."),
+    Setting("PAPERWIRE_ENRICH_BATCH", "50",
+            "Papers each kind of fetch takes per scheduled run; the rest wait for the "
+            "next."),
+    Setting("PAPERWIRE_ENRICH_REFRESH_HOURS", "20",
+            "Hours before stars and linked artifacts are read again, and before a fetch "
+            "that failed is tried again."),
+    Setting("PAPERWIRE_ENRICH_DELAY", "1",
+            "Seconds between two requests to the Hub or to GitHub (arXiv's PDF and HTML "
+            "wait PAPERWIRE_ARXIV_DELAY)."),
     Setting("PAPERWIRE_HTTP_TIMEOUT", "30", "Seconds before an outgoing request times out."),
     Setting("PAPERWIRE_HTTP_RETRIES", "4",
             "Retries of an outgoing request after a timeout, 429 or 5xx answer."),

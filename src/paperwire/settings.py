@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "paperwire.reader",
     "paperwire.deliveries",
     "paperwire.agents",
+    "paperwire.enrich",
     # Serves the API docs' Swagger UI from its own static files rather than a CDN.
     "ninja",
 ]
@@ -224,6 +225,19 @@ ARXIV_DELAY = env_float("PAPERWIRE_ARXIV_DELAY")
 HTTP_TIMEOUT = env_float("PAPERWIRE_HTTP_TIMEOUT")
 HTTP_RETRIES = env_int("PAPERWIRE_HTTP_RETRIES")
 HTTP_BACKOFF = env_float("PAPERWIRE_HTTP_BACKOFF")
+
+# Enrichment (the enrich app): sources and the scheduled refresh.
+HUB_API_URL = env_str("PAPERWIRE_HUB_API_URL")
+GITHUB_API_URL = env_str("PAPERWIRE_GITHUB_API_URL")
+GITHUB_TOKEN = env_str("PAPERWIRE_GITHUB_TOKEN")
+ARXIV_PDF_URL = env_str("PAPERWIRE_ARXIV_PDF_URL")
+ARXIV_HTML_URL = env_str("PAPERWIRE_ARXIV_HTML_URL")
+THUMBNAILS = env_bool("PAPERWIRE_THUMBNAILS")
+ENRICH_SCHEDULE = env_str("PAPERWIRE_ENRICH_SCHEDULE")
+ENRICH_DAYS = max(1, env_int("PAPERWIRE_ENRICH_DAYS"))
+ENRICH_BATCH = max(1, env_int("PAPERWIRE_ENRICH_BATCH"))
+ENRICH_REFRESH_HOURS = env_float("PAPERWIRE_ENRICH_REFRESH_HOURS")
+ENRICH_DELAY = env_float("PAPERWIRE_ENRICH_DELAY")
 
 # Search: the embedding model and the hybrid ranking.
 EMBEDDING_MODEL = env_str("PAPERWIRE_EMBEDDING_MODEL")

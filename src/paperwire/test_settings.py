@@ -22,6 +22,12 @@ os.environ.setdefault("PAPERWIRE_DIGEST_WEEKLY_SCHEDULE", "")
 # against receivers on loopback.
 os.environ.setdefault("PAPERWIRE_DELIVERY_SCHEDULE", "")
 os.environ.setdefault("PAPERWIRE_WEBHOOK_ALLOW_PRIVATE", "true")
+# Nor fetch stars, artifacts, thumbnails or full text from the real sources; and the
+# enrich tests wait for no politeness delay.
+os.environ.setdefault("PAPERWIRE_ENRICH_SCHEDULE", "")
+os.environ.setdefault("PAPERWIRE_ENRICH_DELAY", "0")
+for _name in ("HUB_API_URL", "GITHUB_API_URL", "ARXIV_PDF_URL", "ARXIV_HTML_URL"):
+    os.environ.setdefault(f"PAPERWIRE_{_name}", "http://127.0.0.1:9/")  # discard: refused
 # Tests build different data with the same ids and frozen times: no shared page cache.
 os.environ.setdefault("PAPERWIRE_PAGE_CACHE_SECONDS", "0")
 # Links in the tests' mail (tests of an empty base URL set it to "" themselves).

@@ -16,5 +16,6 @@ urlpatterns = [
     path("", include("paperwire.deliveries.urls")),
     path("", include("paperwire.agents.urls")),
     path("", include("paperwire.feeds.urls")),
+    path("", include("paperwire.enrich.urls")),
     path("", include("paperwire.front.urls")),
 ]

@@ -25,13 +25,13 @@ from ninja import Query, Router, Schema
 from ninja.decorators import decorate_view
 from ninja.errors import HttpError, ValidationError
 
-from paperwire.api.hf import hf_time, list_item, paper_dict
+from paperwire.api.hf import hf_time, linked_artifacts_dict, list_item, paper_dict, related
 from paperwire.api.schemas import ErrorOut, PaperListItemOut, PaperOut
 from paperwire.front.caching import cached_list, rows_version
 from paperwire.lib.arxiv_ids import InvalidArxivId, parse_arxiv_id
 from paperwire.lib.periods import InvalidPeriod, Period
 from paperwire.lib.urls import site_url
-from paperwire.papers.models import Paper
+from paperwire.papers.models import CARD_RELATIONS, Paper
 
 router = Router(tags=["papers"])
 MAX_LIMIT = 100
@@ -43,6 +43,8 @@ class DailyPaperOut(PaperListItemOut):
     # Also inside `paper`, where the Hub puts them; huggingface_hub reads them here.
     githubRepo: str | None = None
     projectPage: str | None = None
+    githubStars: int | None = None
+    thumbnail: str | None = None
 
 
 class CommentAuthorOut(Schema):
@@ -63,6 +65,14 @@ class CommentOut(Schema):
 
 class PaperDetailOut(PaperOut):
     numComments: int
+    # The Hub's models, datasets and Spaces citing the paper, as the enrich app last
+    # read them (absent until it has).
+    linkedModels: list[dict] | None = None
+    numTotalModels: int | None = None
+    linkedDatasets: list[dict] | None = None
+    numTotalDatasets: int | None = None
+    linkedSpaces: list[dict] | None = None
+    numTotalSpaces: int | None = None
     comments: list[CommentOut] | None = None
 
 
@@ -133,7 +143,7 @@ def _daily_rows(date, week, month, submitter, sort):
         papers = Paper.objects.visible().exclude(featured_on=None).sorted_by("time")
     if submitter:
         papers = papers.filter(daily_submitter__iexact=submitter[:300])
-    return papers.select_related("organisation")
+    return papers.select_related(*CARD_RELATIONS)
 
 
 def _daily_version(request: HttpRequest) -> str | None:
@@ -155,6 +165,8 @@ def _entry(paper: Paper) -> dict:
     item = list_item(paper)
     item["githubRepo"] = item["paper"].get("githubRepo")
     item["projectPage"] = item["paper"].get("projectPage")
+    item["githubStars"] = item["paper"].get("githubStars")
+    item["thumbnail"] = item["paper"].get("thumbnail")
     return item
 
 
@@ -184,7 +196,7 @@ def list_papers(
     """Every paper, the most recently added first, `limit` at a time. The next page's
     URL is in the `Link: <…>; rel="next"` header (none on the last page), as the Hub
     pages its lists; huggingface_hub's `paginate()` follows it."""
-    papers = Paper.objects.visible().select_related("organisation").order_by("-pk")
+    papers = Paper.objects.visible().select_related(*CARD_RELATIONS).order_by("-pk")
     if cursor:
         papers = papers.filter(pk__lt=_cursor_pk(cursor))
     rows = list(papers[:limit + 1])
@@ -200,7 +212,7 @@ def _visible_paper(paper_id: str) -> Paper:
         arxiv_id = parse_arxiv_id(paper_id).id
     except InvalidArxivId:
         raise HttpError(404, f"no paper {paper_id[:100]!r}") from None
-    paper = (Paper.objects.visible().select_related("organisation")
+    paper = (Paper.objects.visible().select_related(*CARD_RELATIONS)
              .filter(arxiv_id=arxiv_id).first())
     if paper is None:
         raise HttpError(404, f"no paper {arxiv_id!r}")
@@ -209,11 +221,14 @@ def _visible_paper(paper_id: str) -> Paper:
 
 @router.get("/arxiv/{path:paper_id}/repos", response={200: ReposOut, 404: ErrorOut})
 def paper_repos(request: HttpRequest, paper_id: str) -> dict:
-    """The models, datasets and Spaces linked to a paper, in the Hub's shape. This
-    site links none yet, so the lists are empty; the paper's code repository is its
-    `githubRepo` in GET /api/papers/{id}."""
-    _visible_paper(paper_id)
-    return {"models": [], "datasets": [], "spaces": []}
+    """The models, datasets and Spaces on the Hub that cite a paper, in the Hub's
+    listing shape, as last read (empty lists until they have been); the paper's code
+    repository is its `githubRepo` in GET /api/papers/{id}."""
+    artifacts = related(_visible_paper(paper_id), "artifacts")
+    if artifacts is None:
+        return {"models": [], "datasets": [], "spaces": []}
+    return {"models": artifacts.models_found, "datasets": artifacts.datasets_found,
+            "spaces": artifacts.spaces_found}
 
 
 @router.get("/papers/{path:paper_id}", response={200: PaperDetailOut, 404: ErrorOut, **ERRORS},
@@ -226,7 +241,8 @@ def paper_info(
 ) -> dict:
     """One paper by arXiv id (`2401.10241`, `2401.10241v2`, `hep-th/9901001`)."""
     paper = _visible_paper(paper_id)
-    data = {**paper_dict(paper), "numComments": paper.num_comments}
+    data = {**paper_dict(paper), "numComments": paper.num_comments,
+            **linked_artifacts_dict(paper)}
     if field == "comments":
         data["comments"] = _comments(paper)
     return data

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, time
 
+from django.core.exceptions import ObjectDoesNotExist
+
 from paperwire.papers.models import Paper
 
 
@@ -43,7 +45,36 @@ def paper_dict(paper: Paper) -> dict:
         data["projectPage"] = paper.project_url
     if paper.organisation_id is not None:
         data["organization"] = organisation_dict(paper.organisation)
+    repo = related(paper, "code_repo")
+    if repo is not None and repo.stars is not None and paper.code_url:
+        data["githubStars"] = repo.stars
+    thumbnail = related(paper, "thumbnail")
+    if thumbnail is not None and thumbnail.absolute_url:
+        data["thumbnail"] = thumbnail.absolute_url
     return data
+
+
+def related(paper: Paper, name: str):
+    """What the enrich app stored about the paper under `name` (joined by the lists'
+    select_related, else read now); None when nothing was fetched."""
+    try:
+        return getattr(paper, name)
+    except ObjectDoesNotExist:
+        return None
+
+
+def linked_artifacts_dict(paper: Paper) -> dict:
+    """The Hub's linked artifacts of /api/papers/{id}, which huggingface_hub's
+    `paper_info()` reads into `linked_models`, `num_total_models` and the rest."""
+    artifacts = related(paper, "artifacts")
+    if artifacts is None:
+        return {}
+    return {
+        "linkedModels": artifacts.models_found, "numTotalModels": artifacts.num_models,
+        "linkedDatasets": artifacts.datasets_found,
+        "numTotalDatasets": artifacts.num_datasets,
+        "linkedSpaces": artifacts.spaces_found, "numTotalSpaces": artifacts.num_spaces,
+    }
 
 
 def submitted_on_daily_at(paper: Paper) -> str | None:

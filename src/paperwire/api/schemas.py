@@ -44,6 +44,8 @@ class PaperOut(Schema):
     githubRepo: str | None = None
     projectPage: str | None = None
     organization: OrganizationOut | None = None
+    githubStars: int | None = None
+    thumbnail: str | None = None
 
 
 class PaperListItemOut(Schema):

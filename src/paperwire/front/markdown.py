@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+from django.core.exceptions import ObjectDoesNotExist
+
 from paperwire.papers.models import Paper
 
 _ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;",
@@ -54,5 +56,22 @@ def paper_markdown(paper: Paper, page_url: str) -> str:
     lines += ["", "## Abstract", ""]
     for paragraph in paper.abstract_paragraphs:
         lines += [md_text(paragraph), ""]
+    full_text = _full_text(paper)
+    if full_text is not None:
+        lines += ["## Full text", "",
+                  "*From arXiv's HTML version of the paper, converted to Markdown.*", "",
+                  full_text.markdown, ""]
+        if full_text.truncated:
+            lines += [f"*The full text is cut here; read the rest at "
+                      f"{md_url(paper.abs_url)}.*", ""]
     lines += ["## BibTeX", "", "```bibtex", paper.bibtex().replace("```", "'''"), "```", ""]
     return "\n".join(lines)
+
+
+def _full_text(paper: Paper):
+    """The paper's text from arXiv's HTML (the enrich app), or None when none was read."""
+    try:
+        full_text = paper.full_text
+    except ObjectDoesNotExist:
+        return None
+    return full_text if full_text.found and full_text.markdown else None

@@ -36,10 +36,21 @@ MAX_RETRY_AFTER = 600.0
 class FetchError(Exception):
     """A request failed for good; `status` is the last HTTP status, if any."""
 
-    def __init__(self, message: str, status: int | None = None, body: bytes = b""):
+    def __init__(self, message: str, status: int | None = None, body: bytes = b"",
+                 headers: httpx.Headers | None = None):
         super().__init__(message)
         self.status = status
         self.body = body
+        self.headers = headers if headers is not None else httpx.Headers()
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A 2xx or 304 answer: what a conditional request or a paged list needs to read."""
+
+    status: int
+    body: bytes
+    headers: httpx.Headers
 
 
 def _retry_after(value: str | None) -> float | None:
@@ -96,25 +107,33 @@ class HttpClient:
 
     def get(self, url: str, params: dict | None = None) -> bytes:
         """The body of a 2xx answer, after retries; FetchError otherwise."""
+        return self.fetch(url, params).body
+
+    def fetch(self, url: str, params: dict | None = None,
+              headers: dict[str, str] | None = None) -> Answer:
+        """A 2xx answer, or a 304 to a conditional request (`headers` with
+        If-None-Match), with its headers, after retries; FetchError otherwise."""
         attempt = 0
         while True:
             self._polite_wait()
             wait: float | None = None
+            answer_headers = httpx.Headers()
             try:
-                status, body, headers = self._get_once(url, params)
+                status, body, answer_headers = self._get_once(url, params, headers)
             except httpx.TimeoutException:
                 reason, status, body = "timed out", None, b""
             except httpx.TransportError as e:
                 reason, status, body = f"connection failed: {e}", None, b""
             else:
-                if 200 <= status < 300:
-                    return body
+                if 200 <= status < 300 or status == 304:
+                    return Answer(status, body, answer_headers)
                 reason = f"HTTP {status}"
                 if status != 429 and status < 500:
-                    raise FetchError(f"{reason} from {url}", status, body)
-                wait = _retry_after(headers.get("retry-after"))
+                    raise FetchError(f"{reason} from {url}", status, body, answer_headers)
+                wait = _retry_after(answer_headers.get("retry-after"))
             if attempt >= self.retries:
-                raise FetchError(f"{reason} from {url} after {attempt + 1} tries", status, body)
+                raise FetchError(f"{reason} from {url} after {attempt + 1} tries", status,
+                                 body, answer_headers)
             if wait is None:
                 wait = self.backoff * (2 ** attempt)
             wait = min(wait, MAX_RETRY_AFTER)
@@ -122,8 +141,9 @@ class HttpClient:
             self.sleep(wait)
             attempt += 1
 
-    def _get_once(self, url: str, params: dict | None) -> tuple[int, bytes, httpx.Headers]:
-        with self._client.stream("GET", url, params=params) as response:
+    def _get_once(self, url: str, params: dict | None,
+                  headers: dict[str, str] | None = None) -> tuple[int, bytes, httpx.Headers]:
+        with self._client.stream("GET", url, params=params, headers=headers) as response:
             chunks, size = [], 0
             for chunk in response.iter_bytes():
                 size += len(chunk)

@@ -26,7 +26,7 @@ from paperwire.library.exports import FORMATS, export_response
 from paperwire.library.forms import CollectionForm, ImportForm, MemberForm
 from paperwire.library.imports import import_into
 from paperwire.library.models import Collection, LibraryError, toggle_save
-from paperwire.papers.models import Paper
+from paperwire.papers.models import CARD_RELATIONS, Paper
 
 PAGE_PAPERS = 200
 
@@ -92,7 +92,7 @@ def collection(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
     if slug != found.slug:
         return redirect(found)
     is_owner = request.user.is_authenticated and found.owner_id == request.user.pk
-    papers = list(found.papers().select_related("organisation")[:PAGE_PAPERS])
+    papers = list(found.papers().select_related(*CARD_RELATIONS)[:PAGE_PAPERS])
     context = {
         "collection": found, "papers": papers, "is_owner": is_owner,
         "count": found.items.filter(paper__is_hidden=False).count(),

@@ -57,7 +57,12 @@ CARD_FIELDS = (
     "arxiv_id", "title", "abstract", "author_names", "published_at", "featured_on",
     "upvotes", "num_comments", "code_url", "categories", "organisation__name",
     "organisation__slug", "updated_at", "modified_at",
+    # Fetched by the enrich app: the repository's stars and the first page's picture.
+    "code_repo__stars", "thumbnail__file_name", "thumbnail__fetched_at",
+    "thumbnail__width", "thumbnail__height",
 )
+# What a card reads beside the paper, joined in the same query.
+CARD_RELATIONS = ("organisation", "code_repo", "thumbnail")
 EXCERPT_CHARS = 300
 # How a list of featured papers can be ordered: most upvoted, or newest first.
 LIST_SORTS = {
@@ -184,8 +189,9 @@ class PaperQuerySet(models.QuerySet):
         )
 
     def cards(self) -> PaperQuerySet:
-        """Only what a paper card shows, with the organisation in the same query."""
-        return self.select_related("organisation").only(*CARD_FIELDS)
+        """Only what a paper card shows, with the organisation, stars and thumbnail in
+        the same query."""
+        return self.select_related(*CARD_RELATIONS).only(*CARD_FIELDS)
 
     def featured_between(self, start: date, end: date) -> PaperQuerySet:
         return self.visible().filter(featured_on__range=(start, end))
@@ -463,6 +469,17 @@ class Paper(models.Model):
         if len(text) <= EXCERPT_CHARS:
             return text
         return text[:EXCERPT_CHARS].rsplit(" ", 1)[0].rstrip(".,;:") + " …"
+
+    @property
+    def thumbnail_url(self) -> str:
+        """The absolute URL of the first page's picture (made by the enrich app), for
+        link previews; empty when there is none."""
+        from django.core.exceptions import ObjectDoesNotExist
+
+        try:
+            return self.thumbnail.absolute_url
+        except ObjectDoesNotExist:
+            return ""
 
     @property
     def daily_submitter_avatar_link(self) -> str:

@@ -45,6 +45,12 @@ def configured_jobs() -> list[Job]:
 
         jobs.append(Job("deliver", Cron.parse(settings.DELIVERY_SCHEDULE),
                         lambda: deliver.enqueue()))
+    if settings.ENRICH_SCHEDULE:
+        from paperwire.enrich.tasks import KINDS, refresh
+
+        cron = Cron.parse(settings.ENRICH_SCHEDULE)
+        for kind in KINDS:
+            jobs.append(Job(f"enrich {kind}", cron, lambda kind=kind: refresh.enqueue(kind)))
     return jobs
 
 

@@ -31,7 +31,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from paperwire.metrics.instruments import SEARCH_SECONDS
-from paperwire.papers.models import Paper
+from paperwire.papers.models import CARD_RELATIONS, Paper
 from paperwire.search.embeddings import embed_query_soon, model_key
 from paperwire.search.lexical import lexical_search, query_terms, with_every_term
 from paperwire.search.passages import similarities
@@ -276,7 +276,7 @@ def _search(q: str, filters: SearchFilters | None, sort: str, page: int, per_pag
     depth = min(MAX_CANDIDATES, max(MIN_CANDIDATES, start + per_page))
     ids, scores, lex_rank, sem_rank = ranked(q, filters, sort, mode, depth)
     page_ids = ids[start:start + per_page]
-    papers = Paper.objects.select_related("organisation").in_bulk(page_ids)
+    papers = Paper.objects.select_related(*CARD_RELATIONS).in_bulk(page_ids)
     hits = [SearchHit(paper=papers[pk], score=scores[pk],
                       title_html=highlight(papers[pk].title, q),
                       snippet_html=snippet(papers[pk].abstract, q),
@@ -344,7 +344,7 @@ def ranked(q: str, filters: SearchFilters, sort: str, mode: str, depth: int) -> 
 
 def _browse(q: str, filters: SearchFilters, sort: str, page: int,
             per_page: int) -> SearchResults:
-    qs = filters.queryset().select_related("organisation")
+    qs = filters.queryset().select_related(*CARD_RELATIONS)
     if sort == "upvotes":
         qs = qs.order_by("-upvotes", "-published_at", "-pk")
     else:

@@ -15,7 +15,7 @@ from paperwire.front.forms import ListForm, PageForm
 from paperwire.front.views.common import PAGE_SIZE, bad_request, paginate
 from paperwire.ingest.models import IngestRun
 from paperwire.lib.periods import Period
-from paperwire.papers.models import TRENDING_DAYS, Paper
+from paperwire.papers.models import TRENDING_DAYS, TRENDING_GRAVITY, Paper
 
 
 def source_status() -> list[dict]:
@@ -89,7 +89,14 @@ def trending(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return bad_request(request, form)
     page = form.cleaned_data["page"] or 1
-    papers, has_next = paginate(Paper.objects.trending().cards(), page)
+    newest = Paper.objects.latest_featured_day()
+    rows = Paper.objects.trending(newest) if newest else Paper.objects.none()
+    papers, has_next = paginate(rows.cards(), page)
+    for paper in papers:
+        # Every card can show how its score was made ("Why this rank?").
+        age = (newest - paper.featured_on).days
+        paper.rank = {"kind": "upvotes", "upvotes": paper.upvotes, "age": age,
+                      "gravity": TRENDING_GRAVITY, "score": paper.trending_score}
     return render(request, "front/trending.html", {
         "section": "trending",
         "papers": papers,
@@ -97,6 +104,7 @@ def trending(request: HttpRequest) -> HttpResponse:
         "has_next": has_next,
         "start": (page - 1) * PAGE_SIZE + 1,
         "trending_days": TRENDING_DAYS,
+        "gravity": TRENDING_GRAVITY,
         "feeds": feed_links("trending", "Trending papers"),
     })
 

@@ -7,6 +7,7 @@ import logging
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.cache import patch_vary_headers
 
 from paperwire.front.caching import cached_list
 from paperwire.front.forms import PageForm
@@ -14,7 +15,7 @@ from paperwire.front.markdown import paper_markdown
 from paperwire.front.views.common import PAGE_SIZE, bad_request, paginate
 from paperwire.lib.arxiv_ids import InvalidArxivId, parse_arxiv_id
 from paperwire.lib.urls import site_url
-from paperwire.papers.models import Author, Organisation, Paper, PaperAuthor
+from paperwire.papers.models import CARD_RELATIONS, Author, Organisation, Paper, PaperAuthor
 from paperwire.search.query import similar_papers
 
 log = logging.getLogger(__name__)
@@ -22,8 +23,9 @@ SIMILAR = 5
 
 
 def _get_paper(arxiv_id: str) -> Paper:
-    paper = get_object_or_404(Paper.objects.visible().select_related("organisation"),
-                              arxiv_id=arxiv_id)
+    paper = get_object_or_404(
+        Paper.objects.visible().select_related(*CARD_RELATIONS, "artifacts", "full_text"),
+        arxiv_id=arxiv_id)
     # A JSON column: ingest stores a list of names, but a row written another way (admin,
     # an older release) may hold anything. The page shows the names it can read.
     names = paper.author_names if isinstance(paper.author_names, list) else []
@@ -43,6 +45,12 @@ def paper(request: HttpRequest, arxiv_id: str) -> HttpResponse:
     canonical = _canonical(arxiv_id)
     if canonical != arxiv_id:
         return redirect("pw-paper", canonical, permanent=True)
+    # `Accept: text/markdown` asks for the Markdown (/papers/<id>.md); a browser's
+    # `*/*` or `text/html` gets the page.
+    if request.get_preferred_type(["text/html", "text/markdown"]) == "text/markdown":
+        response = paper_md(request, arxiv_id)
+        patch_vary_headers(response, ["Accept"])
+        return response
     paper = _get_paper(arxiv_id)
     # One query links the names to author pages; a name with no Author row stays text.
     by_name = {pa.author.name: pa.author for pa in
@@ -54,7 +62,7 @@ def paper(request: HttpRequest, arxiv_id: str) -> HttpResponse:
         # Similar papers are a nicety: a broken model or index must not take the page down.
         log.exception("similar papers failed for %s", paper.arxiv_id)
         similar = []
-    return render(request, "front/paper.html", {
+    response = render(request, "front/paper.html", {
         "paper": paper,
         "authors": authors,
         "similar": similar,
@@ -63,6 +71,8 @@ def paper(request: HttpRequest, arxiv_id: str) -> HttpResponse:
         # header this request came with.
         "page_url": site_url() + reverse("pw-paper", args=[paper.arxiv_id]),
     })
+    patch_vary_headers(response, ["Accept"])
+    return response
 
 
 def paper_md(request: HttpRequest, arxiv_id: str) -> HttpResponse:

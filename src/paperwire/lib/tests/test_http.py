@@ -163,3 +163,23 @@ def test_it_keeps_a_polite_delay_between_requests(local_server):
     client.get(local_server.url)
     assert len(sleeps) == 1
     assert 20 < sleeps[0] <= 30
+
+
+def test_fetch_sends_headers_and_answers_a_304_with_its_headers(local_server):
+    local_server.respond = answers((200, b"{}", {"ETag": '"v1"'}),
+                                   (304, b"", {"ETag": '"v1"', "X-RateLimit-Remaining": "59"}))
+    client = make_client([])
+    first = client.fetch(local_server.url + "repos/a/b")
+    second = client.fetch(local_server.url + "repos/a/b", headers={"If-None-Match": '"v1"'})
+    assert (first.status, first.body, first.headers["etag"]) == (200, b"{}", '"v1"')
+    assert (second.status, second.body) == (304, b"")
+    assert second.headers["x-ratelimit-remaining"] == "59"
+    assert local_server.headers[1]["if-none-match"] == '"v1"'
+
+
+def test_a_refusal_carries_the_answers_headers(local_server):
+    local_server.respond = answers((403, b"limit", {"X-RateLimit-Remaining": "0"}))
+    with pytest.raises(FetchError) as error:
+        make_client([]).fetch(local_server.url + "repos/a/b")
+    assert error.value.status == 403
+    assert error.value.headers["x-ratelimit-remaining"] == "0"

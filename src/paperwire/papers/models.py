@@ -56,7 +56,8 @@ TRENDING_GRAVITY = 1.5
 CARD_FIELDS = (
     "arxiv_id", "title", "abstract", "author_names", "published_at", "featured_on",
     "upvotes", "num_comments", "code_url", "categories", "organisation__name",
-    "organisation__slug", "updated_at", "modified_at",
+    "organisation__slug", "updated_at", "modified_at", "daily_submitter",
+    "daily_submitter_fullname",
 )
 EXCERPT_CHARS = 300
 # How a list of featured papers can be ordered: most upvoted, or newest first.

@@ -1,0 +1,164 @@
+"""Every page of the site in a real browser (Debian's Chromium driven by Playwright):
+axe-core finds no WCAG 2.1 AA or best-practice violation on any of them, in light and
+dark mode, on a desktop and on a phone; each is screenshotted at 1280 and 390 px under
+the test's tmp dir for a person to look at.
+
+axe-core comes from npm (`npm install axe-core@4` into .cache/npm, done by scripts/test
+and .ci/run); PAPERWIRE_AXE points elsewhere. To check a new page, add it to PAGES.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+from django.test import Client
+from playwright.sync_api import Browser
+
+from paperwire.community.models import Comment
+from paperwire.community.tests.conftest import make_user
+from paperwire.conftest import needs_chromium
+from paperwire.digests import tokens
+from paperwire.digests.models import SavedSearch, Subscriber
+from paperwire.library.models import Collection
+from paperwire.papers.models import Author, Organisation, Paper, PaperAuthor
+
+REPOSITORY = Path(__file__).resolve().parents[4]
+AXE = Path(os.environ.get("PAPERWIRE_AXE")
+           or REPOSITORY / ".cache/npm/node_modules/axe-core/axe.min.js")
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
+
+pytestmark = [
+    needs_chromium,
+    pytest.mark.skipif(not AXE.exists(), reason=f"needs axe-core at {AXE} (npm install)"),
+    pytest.mark.timeout(600),
+]
+
+# (name, path, logged in). Paths may name the objects `site` makes: {preferences},
+# {collection}, {author}.
+PAGES = [
+    ("home", "/", False),
+    ("day", "/papers?date=2024-01-15", False),
+    ("week", "/papers?week=2024-W03", False),
+    ("month", "/papers?month=2024-01", False),
+    ("trending", "/trending", False),
+    ("search", "/search?q=pipeline", False),
+    ("search-filters", "/search?q=diffusion&has_code=yes&sort=date", False),
+    ("search-empty", "/search", False),
+    ("paper", "/papers/2401.10241", False),
+    ("paper-logged-in", "/papers/2401.10241", True),
+    ("author", "/authors/{author}", False),
+    ("organisation", "/organisations/acme-lab", False),
+    ("category", "/categories/cs.LG", False),
+    ("signup", "/signup", False),
+    ("login", "/login", False),
+    ("reset", "/account/reset", False),
+    ("subscribe", "/digests/subscribe", False),
+    ("preferences", "{preferences}", False),
+    ("submit", "/submit", True),
+    ("account", "/account", True),
+    ("library", "/library/", True),
+    ("collection", "{collection}", True),
+]
+SCREENSHOTS = {"home", "day", "search", "paper", "paper-logged-in", "preferences"}
+
+PAPERS = [
+    # (id, day, upvotes, title)
+    ("2401.10241", date(2024, 1, 16), 40, "Zero Bubble Pipeline Parallelism"),
+    ("2401.10242", date(2024, 1, 16), 12, "Diffusion Models for Video Generation"),
+    ("2401.10243", date(2024, 1, 15), 30, "Scheduling Pipeline Stages across GPUs"),
+    ("2401.10244", date(2024, 1, 15), 8, "Speculative Decoding with Draft Models"),
+]
+ABSTRACT = ("Pipeline parallelism is a key component of large-scale distributed training. "
+            "We introduce a scheduling strategy that achieves zero pipeline bubbles. "
+            "Experiments show up to 23% higher throughput than 1F1B.")
+
+
+@pytest.fixture
+def site(live_server, settings, transactional_db) -> dict:
+    settings.BASE_URL = live_server.url
+    lab = Organisation.objects.create(name="Acme Lab", slug="acme-lab")
+    ada = Author.objects.create(name="Ada Lovelace")
+    papers = []
+    for hour, (arxiv_id, day, upvotes, title) in enumerate(PAPERS):
+        paper = Paper.objects.create(
+            arxiv_id=arxiv_id, title=title, abstract=ABSTRACT, featured_on=day,
+            upvotes=upvotes, author_names=["Ada Lovelace", "Alan Turing"],
+            published_at=datetime(2024, 1, 14, hour, tzinfo=UTC), categories="cs.LG",
+            primary_category="cs.LG", organisation=lab if hour % 2 == 0 else None,
+            daily_submitter="akhaliq", daily_submitter_fullname="AK",
+            code_url="https://github.com/sail-sg/zero-bubble-pipeline-parallelism"
+            if hour == 0 else "")
+        PaperAuthor.objects.create(paper=paper, author=ada, position=0)
+        papers.append(paper)
+    alice = make_user("alice@example.org", "Alice")
+    bob = make_user("bob@example.org", "Bob")
+    Comment.post(bob, papers[0], "> Zero bubbles under synchronous semantics\n\n"
+                                 "Is this the **same** schedule as in `ZB-H1`?")
+    mine = Comment.post(alice, papers[0], "A quote:\n\n> It works.\n\nAnd a reply.")
+    Comment.post(bob, papers[0], "Thanks!", parent=mine)
+    collection = Collection.objects.create_for(alice, "Reading group")
+    collection.add(papers[0], alice)
+    reader = Subscriber.objects.create(email="alice@example.org", user=alice,
+                                       confirmed_at=datetime(2024, 1, 1, tzinfo=UTC))
+    SavedSearch.objects.create(subscriber=reader, query="speculative decoding",
+                               filters={}, confirmed_at=datetime(2024, 1, 1, tzinfo=UTC))
+    client = Client()
+    client.force_login(alice)
+    return {
+        "url": live_server.url,
+        "session": client.cookies[settings.SESSION_COOKIE_NAME].value,
+        "preferences": tokens.path("pw-digest-preferences", reader, tokens.PREFERENCES_SALT),
+        "collection": collection.get_absolute_url(),
+        "author": ada.pk,
+    }
+
+
+def _violations(page) -> list[str]:
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate(
+        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})"
+        ".then(r => JSON.stringify(r.violations))", AXE_TAGS)
+    lines = []
+    for violation in json.loads(result):
+        for node in violation["nodes"]:
+            lines.append(f"{violation['id']} ({violation['impact']}): {violation['help']}\n"
+                         f"    at {' '.join(node['target'])}\n"
+                         f"    {node['failureSummary'].replace(chr(10), ' ')}")
+    return lines
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_it_has_no_accessibility_violation_on_any_page(site, browser: Browser, scheme,
+                                                       tmp_path):
+    problems = []
+    for width in (1280, 390):
+        # bypass_csp: axe is injected as an inline script, which the site's CSP forbids.
+        context = browser.new_context(viewport={"width": width, "height": 900},
+                                      color_scheme=scheme, bypass_csp=True)
+        context.add_cookies([{"name": "sessionid", "value": site["session"],
+                              "url": site["url"]}])
+        anonymous = browser.new_context(viewport={"width": width, "height": 900},
+                                        color_scheme=scheme, bypass_csp=True)
+        try:
+            for name, path, logged_in in PAGES:
+                page = (context if logged_in else anonymous).new_page()
+                response = page.goto(site["url"] + path.format(**site))
+                assert response is not None and response.status == 200, (name, path)
+                for line in _violations(page):
+                    problems.append(f"{name} {width}px {scheme}: {line}")
+                width_now = page.evaluate("document.documentElement.scrollWidth")
+                if width_now > width:
+                    problems.append(f"{name} {width}px {scheme}: {width_now}px wide")
+                if name in SCREENSHOTS:
+                    page.screenshot(path=tmp_path / f"{name}-{width}-{scheme}.png",
+                                    full_page=True)
+                page.close()
+        finally:
+            context.close()
+            anonymous.close()
+    assert not problems, "\n".join(problems)
+    print(f"screenshots in {tmp_path}")

@@ -253,3 +253,21 @@ def test_huggingface_hub_reads_a_paper_and_a_search(hub, hub_papers):
         hub.paper_info("2401.99999")
     assert error.value.response.status_code == 404
     assert "no paper '2401.99999'" in str(error.value)  # huggingface_hub shows our reason
+
+
+@pytest.mark.django_db
+def test_it_gives_keywords_and_the_extractive_summary(client):
+    from paperwire.search.models import PaperNotes
+
+    noted = _paper("2401.10241", date(2024, 1, 18), abstract="One. Two.")
+    PaperNotes.objects.create(paper=noted, keywords=["pipeline parallelism"], summary="Two.",
+                              keyword_index="|pipeline parallelism|", model="m", text_hash="h")
+    _paper("2401.10242", date(2024, 1, 18))
+    items = {i["paper"]["id"]: i["paper"] for i in client.get("/api/daily_papers").json()}
+    assert items["2401.10241"]["ai_keywords"] == ["pipeline parallelism"]
+    assert items["2401.10241"]["ai_summary"] == "Two."
+    assert (items["2401.10242"]["ai_keywords"], items["2401.10242"]["ai_summary"]) == ([], "")
+    one = client.get("/api/papers/2401.10241").json()
+    assert (one["ai_keywords"], one["ai_summary"]) == (["pipeline parallelism"], "Two.")
+    search = client.get("/api/papers/search?q=").json()
+    assert all("ai_keywords" in item["paper"] for item in search)

@@ -25,6 +25,8 @@ from paperwire.digests import tokens
 from paperwire.digests.models import SavedSearch, Subscriber
 from paperwire.library.models import Collection
 from paperwire.papers.models import Author, Organisation, Paper, PaperAuthor
+from paperwire.search.notes import note_papers
+from paperwire.search.store import embed_papers
 
 REPOSITORY = Path(__file__).resolve().parents[4]
 AXE = Path(os.environ.get("PAPERWIRE_AXE")
@@ -94,6 +96,10 @@ def site(live_server, settings, transactional_db) -> dict:
             if hour == 0 else "")
         PaperAuthor.objects.create(paper=paper, author=ada, position=0)
         papers.append(paper)
+    # Vectors (similar papers by meaning) and keywords, with the real model, before any
+    # page asks: a page would otherwise embed on a thread of its own.
+    embed_papers([p.pk for p in papers])
+    note_papers([p.pk for p in papers])
     alice = make_user("alice@example.org", "Alice")
     bob = make_user("bob@example.org", "Bob")
     Comment.post(bob, papers[0], "> Zero bubbles under synchronous semantics\n\n"
@@ -146,6 +152,7 @@ def test_it_has_no_accessibility_violation_on_any_page(site, browser: Browser, s
         try:
             for name, path, logged_in in PAGES:
                 page = (context if logged_in else anonymous).new_page()
+                page.set_default_timeout(60_000)  # a loaded machine; no timed assertion
                 response = page.goto(site["url"] + path.format(**site))
                 assert response is not None and response.status == 200, (name, path)
                 for line in _violations(page):
@@ -162,3 +169,87 @@ def test_it_has_no_accessibility_violation_on_any_page(site, browser: Browser, s
             anonymous.close()
     assert not problems, "\n".join(problems)
     print(f"screenshots in {tmp_path}")
+
+
+def test_the_checker_finds_a_violation(browser: Browser):
+    # The test above can fail: a page with an unlabelled image and field fails axe here.
+    context = browser.new_context(bypass_csp=True)
+    try:
+        page = context.new_page()
+        page.set_content('<!doctype html><html lang="en"><head><title>t</title></head><body>'
+                         '<main><h1>t</h1><img src="data:,"><input type="text"></main>'
+                         '</body></html>')
+        found = "\n".join(_violations(page))
+        assert "image-alt" in found and "label" in found, found
+    finally:
+        context.close()
+
+
+def test_its_controls_act_where_a_reader_expects(site, browser: Browser):
+    from playwright.sync_api import expect
+
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.add_cookies([{"name": "sessionid", "value": site["session"], "url": site["url"]}])
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    url = site["url"]
+    try:
+        # The sort applies on change; the Apply button is only for readers without JS.
+        page.goto(url + "/papers?date=2024-01-16")
+        expect(page.get_by_role("button", name="Apply")).to_be_hidden()
+        page.get_by_label("Sort by").select_option("time")
+        expect(page).to_have_url(url + "/papers?date=2024-01-16&sort=time")
+        expect(page.locator(".card-title").first).to_have_text(
+            "Diffusion Models for Video Generation")
+        page.get_by_label("Sort by").select_option("upvotes")  # again, after htmx's swap
+        expect(page.locator(".card-title").first).to_have_text(
+            "Zero Bubble Pipeline Parallelism")
+
+        # The calendar goes to the day picked; the tabs to the week and the month.
+        page.get_by_label("Go to day").fill("2024-01-15")
+        expect(page).to_have_url(url + "/papers?date=2024-01-15&sort=upvotes")
+        expect(page.locator("h1")).to_contain_text("15 January 2024")
+        page.get_by_role("link", name="Weekly").click()
+        expect(page.locator("h1")).to_contain_text("Week 3 of 2024")
+        expect(page.get_by_role("link", name="Weekly")).to_have_attribute("aria-current", "page")
+        page.get_by_role("link", name="Monthly").click()
+        expect(page.locator("h1")).to_contain_text("January 2024")
+        page.get_by_role("link", name="Daily").click()
+        expect(page.locator("h1")).to_contain_text("16 January 2024")
+
+        # Digest preferences: each radio and checkbox sits on its label's line, before it;
+        # "Unsubscribe from every digest" does not look like the page's main action.
+        page.goto(url + site["preferences"])
+        for label in page.locator("form.stacked .choices label, form.stacked .check").all():
+            box = label.locator("input").bounding_box()
+            text = label.bounding_box()
+            assert box["height"] < 30 and abs((box["y"] + box["height"] / 2)
+                                              - (text["y"] + text["height"] / 2)) < 8, text
+        save = page.get_by_role("button", name="Save")
+        unsubscribe = page.get_by_role("button", name="Unsubscribe from every digest")
+        background = "e => getComputedStyle(e).backgroundColor"
+        assert save.evaluate(background) != unsubscribe.evaluate(background)
+
+        # Quotes in comments are styled; deleting a comment asks first.
+        page.goto(url + "/papers/2401.10241")
+        quote = page.locator(".comment-body blockquote").first
+        assert quote.evaluate("e => getComputedStyle(e).borderLeftWidth") == "3px"
+        mine = page.locator(".comment").filter(has_text="A quote").first
+        page.once("dialog", lambda d: d.dismiss())
+        mine.get_by_role("button", name="Delete").click()
+        expect(page.get_by_text("And a reply.")).to_be_visible()
+        page.once("dialog", lambda d: (errors.append(d.message) if "Delete this comment"
+                                       not in d.message else None, d.accept()))
+        mine.get_by_role("button", name="Delete").click()
+        expect(page.get_by_text("Comment deleted by its author.")).to_be_visible()
+
+        # The API docs fit a phone and lead back to the site.
+        page.goto(url + "/api/docs")
+        assert page.locator('meta[name="viewport"]').count() == 1
+        page.get_by_role("link", name="← Back to paperwire").click()
+        expect(page.locator("h1")).to_contain_text("Daily Papers")
+        assert errors == []
+    finally:
+        context.close()

@@ -209,14 +209,15 @@ def test_its_controls_act_where_a_reader_expects(site, browser: Browser):
 
         # The calendar goes to the day picked; the tabs to the week and the month.
         page.get_by_label("Go to day").fill("2024-01-15")
-        expect(page).to_have_url(url + "/papers?date=2024-01-15&sort=upvotes")
+        expect(page).to_have_url(url + "/papers?date=2024-01-15")
         expect(page.locator("h1")).to_contain_text("15 January 2024")
-        page.get_by_role("link", name="Weekly").click()
+        tabs = page.get_by_role("navigation", name="Period")
+        tabs.get_by_role("link", name="Weekly").click()
         expect(page.locator("h1")).to_contain_text("Week 3 of 2024")
-        expect(page.get_by_role("link", name="Weekly")).to_have_attribute("aria-current", "page")
-        page.get_by_role("link", name="Monthly").click()
+        expect(tabs.get_by_role("link", name="Weekly")).to_have_attribute("aria-current", "page")
+        tabs.get_by_role("link", name="Monthly").click()
         expect(page.locator("h1")).to_contain_text("January 2024")
-        page.get_by_role("link", name="Daily").click()
+        tabs.get_by_role("link", name="Daily").click()
         expect(page.locator("h1")).to_contain_text("16 January 2024")
 
         # Digest preferences: each radio and checkbox sits on its label's line, before it;

@@ -129,7 +129,7 @@ def keywords_command(
             last = ids[-1]
             progress.update(task, completed=done,
                             rate=done / max(time.monotonic() - started, 1e-6))
-    console.print(f"noted {done} papers")
+    console.print(f"noted {done} paper{'' if done == 1 else 's'}")
 
 
 @index_app.command("rebuild")

@@ -60,3 +60,18 @@ def test_stored_keywords_of_the_wrong_shape_read_as_none():
     assert PaperNotes(keywords={"a": 1}).keyword_list == []
     assert PaperNotes(keywords=["ok", 3, None, ""]).keyword_list == ["ok"]
     json.dumps(PaperNotes(keywords=["x"]).keyword_list)
+
+
+def test_the_cli_notes_stored_papers_a_bounded_number_at_a_time(cli, shared_data, tmp_path):
+    from paperwire.papers.models import Paper
+    from paperwire.search.testing import subset
+
+    path = tmp_path / "papers.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in subset(shared_data)[:3]))
+    cli("ingest", "jsonl", str(path), "--quiet", check=True)
+    assert "noted 2 papers" in cli("keywords", "--limit", "2", check=True).stderr
+    assert PaperNotes.objects.count() == 2
+    assert "noted 1 paper\n" in cli("keywords", check=True).stderr  # resumes
+    assert "noted 0 papers" in cli("keywords", check=True).stderr
+    assert {n.paper_id for n in PaperNotes.objects.all()} == set(
+        Paper.objects.values_list("pk", flat=True))

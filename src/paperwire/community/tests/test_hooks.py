@@ -23,13 +23,13 @@ def test_a_list_asks_once_for_the_readers_votes(alice, django_assert_num_queries
     Vote.objects.toggle(alice, papers[1])
     client = logged_in(alice)
     # session, user, data version, latest day, cards, the reader's votes, the reader's
-    # saved papers (library), previous, next
-    with django_assert_num_queries(9):
+    # saved papers (library), the cards' keywords, previous, next
+    with django_assert_num_queries(10):
         html = client.get("/").content.decode()
     assert html.count('aria-pressed="true"') == 1
     assert html.count('<form class="upvote') == 3
     _papers(20, start=100)
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(10):
         html = client.get("/").content.decode()
     assert html.count('<form class="upvote') == 23
 

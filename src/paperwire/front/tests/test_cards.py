@@ -91,3 +91,13 @@ def test_the_search_page_filters_by_keyword(client):
     assert "Zero Bubble" in html and ">Other<" not in html
     assert client.get("/search?keyword=" + "x" * 61).status_code == 400
     assert client.get("/search?keyword=a%00b").status_code == 400
+
+
+def test_a_list_of_cards_reads_their_keywords_in_one_query(client,
+                                                          django_assert_max_num_queries):
+    for n in range(5):
+        _notes(_paper(f"2401.0000{n}", date(2024, 1, 18)), [f"keyword {n}"])
+    with django_assert_max_num_queries(20) as queries:
+        html = client.get("/").content.decode()
+    assert html.count('class="keywords"') == 5
+    assert len([q for q in queries.captured_queries if "search_papernotes" in q["sql"]]) == 1

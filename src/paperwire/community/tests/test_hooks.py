@@ -48,8 +48,8 @@ def test_the_paper_page_asks_a_fixed_number_of_queries(alice, bob, paper,
         Comment.post(alice, paper, f"Reply {n}", parent=top)
     client = logged_in(alice)
     # session, user, paper, authors, the reader's vote, the reader's saved papers
-    # (library), memberships, comments
-    with django_assert_num_queries(8):
+    # (library), memberships, comments, the paper's keywords and summary
+    with django_assert_num_queries(9):
         html = client.get("/papers/2401.10241").content.decode()
     assert html.count('class="comment reply"') == 3
     assert "Reply 2" in html

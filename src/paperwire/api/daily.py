@@ -25,7 +25,14 @@ from ninja import Query, Router, Schema
 from ninja.decorators import decorate_view
 from ninja.errors import HttpError, ValidationError
 
-from paperwire.api.hf import hf_time, linked_artifacts_dict, list_item, paper_dict, related
+from paperwire.api.hf import (
+    hf_time,
+    linked_artifacts_dict,
+    list_item,
+    paper_dict,
+    related,
+    with_notes,
+)
 from paperwire.api.schemas import ErrorOut, PaperListItemOut, PaperOut
 from paperwire.front.caching import cached_list, rows_version
 from paperwire.lib.arxiv_ids import InvalidArxivId, parse_arxiv_id
@@ -114,7 +121,7 @@ def daily_papers(
     (YYYY-Www) or `month` (YYYY-MM); `submitter` keeps one Daily Papers submitter's
     entries (who submitted it there, not arXiv's uploader)."""
     rows = _daily_rows(date, week, month, submitter, sort)[p * limit:(p + 1) * limit]
-    return [_entry(paper) for paper in rows]
+    return [_entry(paper) for paper in with_notes(rows)]
 
 
 def _daily_rows(date, week, month, submitter, sort):
@@ -204,7 +211,7 @@ def list_papers(
         rows = rows[:limit]
         query = urlencode({"cursor": _cursor(rows[-1].pk), "limit": limit})
         response.headers["Link"] = f'<{site_url()}/api/papers?{query}>; rel="next"'
-    return [list_item(paper) for paper in rows]
+    return [list_item(paper) for paper in with_notes(rows)]
 
 
 def _visible_paper(paper_id: str) -> Paper:

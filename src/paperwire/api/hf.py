@@ -11,6 +11,9 @@ from datetime import UTC, datetime, time
 from django.core.exceptions import ObjectDoesNotExist
 
 from paperwire.papers.models import Paper
+from paperwire.search.models import PaperNotes
+
+_UNREAD = object()
 
 
 def hf_time(value: datetime | None) -> str | None:
@@ -34,6 +37,11 @@ def paper_dict(paper: Paper) -> dict:
         # /api/papers/{discussionId}?field=comments.
         "discussionId": paper.arxiv_id,
     }
+    # Computed here, offline (search/notes.py): keywords from the abstract and its most
+    # central sentence; empty until the worker has noted the paper.
+    notes = _notes(paper)
+    data["ai_keywords"] = notes.keyword_list if notes else []
+    data["ai_summary"] = notes.summary if notes else ""
     submitted_at = submitted_on_daily_at(paper)
     if submitted_at:
         data["submittedOnDailyAt"] = submitted_at
@@ -75,6 +83,22 @@ def linked_artifacts_dict(paper: Paper) -> dict:
         "numTotalDatasets": artifacts.num_datasets,
         "linkedSpaces": artifacts.spaces_found, "numTotalSpaces": artifacts.num_spaces,
     }
+
+
+def with_notes(papers):
+    """Read the notes of a list of papers in one query, for paper_dict; returns them."""
+    papers = list(papers)
+    notes = PaperNotes.objects.by_paper(p.pk for p in papers)
+    for paper in papers:
+        paper.__dict__["_ai_notes"] = notes.get(paper.pk)
+    return papers
+
+
+def _notes(paper: Paper) -> PaperNotes | None:
+    notes = paper.__dict__.get("_ai_notes", _UNREAD)
+    if notes is _UNREAD:
+        notes = PaperNotes.objects.filter(paper_id=paper.pk).first()
+    return notes
 
 
 def submitted_on_daily_at(paper: Paper) -> str | None:

@@ -39,6 +39,8 @@ class PaperOut(Schema):
     summary: str
     upvotes: int
     discussionId: str
+    ai_keywords: list[str] = []
+    ai_summary: str = ""
     submittedOnDailyAt: str | None = None
     submittedOnDailyBy: SubmitterOut | None = None
     githubRepo: str | None = None

@@ -11,7 +11,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI, Query
 from ninja.errors import HttpError, ValidationError
 
-from paperwire.api.hf import list_item
+from paperwire.api.hf import list_item, with_notes
 from paperwire.api.schemas import ErrorOut, PaperListItemOut
 
 MAX_SEARCH_LIMIT = 120  # as the Hub's search
@@ -72,7 +72,7 @@ def search_papers(
     results = search(q, per_page=limit)
     indexed, papers = semantic_coverage()
     response.headers[COVERAGE_HEADER] = f"{indexed}/{papers}"
-    return [list_item(hit.paper) for hit in results.hits]
+    return [list_item(paper) for paper in with_notes(hit.paper for hit in results.hits)]
 
 
 # Writes (POST /papers/submit, /papers/{id}/upvote, /papers/{id}/comments) before the

@@ -1,4 +1,5 @@
-"""`paperwire search`, `paperwire embed`, `paperwire index rebuild` and the search benches."""
+"""`paperwire search`, `paperwire embed`, `paperwire keywords`, `paperwire index rebuild` and
+the search benches."""
 
 from __future__ import annotations
 
@@ -97,6 +98,38 @@ def embed_command(
                             rate=done / max(time.monotonic() - started, 1e-6))
     action = vector_index().update()
     console.print(f"embedded {done} papers; index: {action}")
+
+
+@app.command("keywords")
+def keywords_command(
+    limit: int = typer.Option(None, "--limit", min=1,
+                              help="Note at most this many papers, then stop [default: all]."),
+    device: str = typer.Option(None, "--device", help="cpu or cuda (default: the setting)."),
+    chunk: int = typer.Option(256, min=1, max=10_000, help="Papers stored per transaction."),
+) -> None:
+    """Note keywords and an extractive summary for every paper that has none (the
+    worker does it for new papers after embedding them). Resumable: run it again."""
+    import time
+
+    from paperwire.search.notes import note_papers, papers_to_note
+
+    todo = papers_to_note()
+    total = min(todo.count(), limit) if limit else todo.count()
+    done = 0
+    started = time.monotonic()
+    with _progress() as progress:
+        task = progress.add_task("keywords", total=total, rate=0.0)
+        last = 0
+        while done < total:
+            ids = list(todo.filter(pk__gt=last).values_list("pk", flat=True)
+                       [:min(chunk, total - done)])
+            if not ids:
+                break
+            done += note_papers(ids, device=device)
+            last = ids[-1]
+            progress.update(task, completed=done,
+                            rate=done / max(time.monotonic() - started, 1e-6))
+    console.print(f"noted {done} paper{'' if done == 1 else 's'}")
 
 
 @index_app.command("rebuild")

@@ -194,7 +194,7 @@ class SavedSearch(models.Model):
         return SearchFilters(
             date_from=_date(f.get("date_from")), date_to=_date(f.get("date_to")),
             category=f.get("category") or None, author=f.get("author") or None,
-            organisation=f.get("organisation") or None,
+            organisation=f.get("organisation") or None, keyword=f.get("keyword") or None,
             has_code={"yes": True, "no": False}.get(f.get("has_code") or ""))
 
     @property
@@ -202,7 +202,8 @@ class SavedSearch(models.Model):
         """The query and its filters in words, for the digest and the preferences."""
         f = self.filters
         parts = [f"“{self.query}”"] if self.query else ["Every paper"]
-        for name, label in (("category", "in"), ("author", "by"), ("organisation", "from")):
+        for name, label in (("category", "in"), ("author", "by"), ("organisation", "from"),
+                            ("keyword", "with the keyword")):
             if f.get(name):
                 parts.append(f"{label} {f[name]}")
         if f.get("has_code") == "yes":

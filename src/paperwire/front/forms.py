@@ -54,6 +54,7 @@ class SearchForm(forms.Form):
     author = forms.CharField(required=False, max_length=300, label="Author",
                              widget=forms.TextInput(attrs={"placeholder": "Full name"}))
     organisation = forms.CharField(required=False, max_length=200, label="Organisation")
+    keyword = forms.CharField(required=False, max_length=60, label="Keyword")
     has_code = forms.ChoiceField(required=False, label="Code", choices=[
         ("", "Any"), ("yes", "With code"), ("no", "Without code")], widget=_AUTOSUBMIT)
     sort = forms.ChoiceField(required=False, label="Sort by", choices=[
@@ -62,7 +63,7 @@ class SearchForm(forms.Form):
     page = forms.IntegerField(required=False, min_value=1, max_value=50,
                               widget=forms.HiddenInput)
 
-    FILTERS = ("date_from", "date_to", "category", "author", "organisation", "has_code")
+    FILTERS = ("date_from", "date_to", "category", "author", "organisation", "keyword", "has_code")
 
     def clean_q(self) -> str:
         # Longer input than this only costs time; the search reads the start of it.
@@ -85,6 +86,7 @@ class SearchForm(forms.Form):
             date_from=data.get("date_from"), date_to=data.get("date_to"),
             category=data.get("category") or None, author=data.get("author") or None,
             organisation=data.get("organisation") or None,
+            keyword=data.get("keyword") or None,
             has_code=HAS_CODE[data.get("has_code") or ""])
 
     def has_filters(self) -> bool:

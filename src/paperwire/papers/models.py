@@ -56,7 +56,8 @@ TRENDING_GRAVITY = 1.5
 CARD_FIELDS = (
     "arxiv_id", "title", "abstract", "author_names", "published_at", "featured_on",
     "upvotes", "num_comments", "code_url", "categories", "organisation__name",
-    "organisation__slug", "updated_at", "modified_at",
+    "organisation__slug", "updated_at", "modified_at", "daily_submitter",
+    "daily_submitter_fullname",
     # Fetched by the enrich app: the repository's stars and the first page's picture.
     "code_repo__stars", "thumbnail__file_name", "thumbnail__fetched_at",
     "thumbnail__width", "thumbnail__height",

@@ -45,3 +45,49 @@ class PaperEmbedding(models.Model):
     @property
     def array(self) -> np.ndarray:
         return np.frombuffer(bytes(self.vector), dtype=np.float32)
+
+
+class PaperNotesQuerySet(models.QuerySet):
+    def by_paper(self, paper_ids) -> dict[int, PaperNotes]:
+        """The notes of these papers, by paper id (papers without notes are absent)."""
+        return {n.paper_id: n for n in self.filter(paper_id__in=list(paper_ids))}
+
+
+class PaperNotes(models.Model):
+    """What the embedding model makes of an abstract, computed offline (search/notes.py):
+    a few keywords (KeyBERT-style: phrases of the abstract closest to the paper's vector,
+    kept diverse) and an extractive summary (the abstract's most central sentence).
+
+    `text_hash` is the embedded text's (as PaperEmbedding's): an edited abstract is
+    noted again.
+    """
+
+    paper = models.OneToOneField(Paper, primary_key=True, on_delete=models.CASCADE,
+                                 related_name="notes")
+    keywords = models.JSONField(default=list, blank=True)
+    # The keywords lower-cased between bars ("|llm|pipeline parallelism|"): one
+    # `contains` finds a keyword on SQLite and PostgreSQL alike.
+    keyword_index = models.TextField(blank=True, default="")
+    summary = models.TextField(blank=True, default="")
+    model = models.CharField(max_length=200)
+    text_hash = models.CharField(max_length=40)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = PaperNotesQuerySet.as_manager()
+
+    class Meta:
+        verbose_name_plural = "paper notes"
+
+    def __str__(self) -> str:
+        return f"{self.paper_id}: {', '.join(self.keyword_list)}"
+
+    @staticmethod
+    def index_of(keywords: list[str]) -> str:
+        return "|" + "|".join(k.lower() for k in keywords) + "|" if keywords else ""
+
+    @property
+    def keyword_list(self) -> list[str]:
+        """The stored keywords, only strings (the column is JSON: never trust its shape)."""
+        if not isinstance(self.keywords, list):
+            return []
+        return [k for k in self.keywords if isinstance(k, str) and k][:10]

@@ -55,6 +55,7 @@ class SearchFilters:
     author: str | None = None  # an author's exact name (any case)
     organisation: str | None = None  # an organisation's name or slug
     has_code: bool | None = None
+    keyword: str | None = None  # one of the keywords noted for a paper (search.PaperNotes)
 
     def is_empty(self) -> bool:
         return all(v in (None, "") for v in vars(self).values())
@@ -76,6 +77,9 @@ class SearchFilters:
         if self.organisation:
             o = self.organisation.strip()
             qs = qs.filter(Q(organisation__name__iexact=o) | Q(organisation__slug=o))
+        if self.keyword:
+            k = " ".join(self.keyword.replace("|", " ").split()).lower()
+            qs = qs.filter(notes__keyword_index__contains=f"|{k}|")
         if self.has_code is True:
             qs = qs.exclude(code_url="")
         elif self.has_code is False:

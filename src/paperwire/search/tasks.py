@@ -20,7 +20,8 @@ COMMIT_EVERY = 128
 @task(queue_name=EMBEDDING_QUEUE)
 def embed_papers_task(paper_ids: list[int]) -> int:
     """Embed one ingested batch (skipping papers whose vector is current), committing
-    every COMMIT_EVERY papers."""
+    every COMMIT_EVERY papers, then note their keywords and summaries."""
+    from paperwire.search.notes import note_papers
     from paperwire.search.store import embed_papers
     from paperwire.search.vectors import vector_index
 
@@ -31,6 +32,9 @@ def embed_papers_task(paper_ids: list[int]) -> int:
         index = vector_index()
         index.update()
         index.invalidate()
+    # After the vectors, so search has them first; the notes reuse each stored vector.
+    for start in range(0, len(paper_ids), COMMIT_EVERY):
+        note_papers(paper_ids[start:start + COMMIT_EVERY])
     return done
 
 

@@ -40,8 +40,10 @@ def test_it_answers_in_the_shape_of_the_real_hub(client, shared_data):
     # entry level, where huggingface_hub reads them).
     assert set(ours) - {"organization", "summary", "githubRepo"} <= set(theirs)
     # The Hub's /api/papers/{id} paper object carries submittedOnDaily*, too.
+    # ai_keywords and ai_summary: the Hub's newer pages have them; this recording predates.
     assert set(ours["paper"]) - {"githubRepo", "organization", "submittedOnDailyAt",
-                                 "submittedOnDailyBy"} <= set(theirs["paper"])
+                                 "submittedOnDailyBy", "ai_keywords", "ai_summary"} \
+        <= set(theirs["paper"])
     assert ours["publishedAt"] == "2024-01-18T03:04:05.678Z"  # submitted to Daily Papers
     assert ours["paper"]["publishedAt"] == "2024-01-16T09:30:00.000Z"  # on arXiv
     # The Daily Papers submitter, not arXiv's uploader (`submitter`).
@@ -146,7 +148,7 @@ def test_it_runs_two_queries_for_a_page(client, django_assert_num_queries):
     org = Organisation.objects.create(name="Org", slug="org")
     for n in range(20):
         _paper(f"2401.{n:05d}", date(2024, 1, 18), organisation=org, daily_submitter="S")
-    with django_assert_num_queries(2):  # the list's version (ETag), the page
+    with django_assert_num_queries(3):  # the list's version (ETag), the page, its notes
         assert len(client.get("/api/daily_papers").json()) == 20
 
 
@@ -251,3 +253,21 @@ def test_huggingface_hub_reads_a_paper_and_a_search(hub, hub_papers):
         hub.paper_info("2401.99999")
     assert error.value.response.status_code == 404
     assert "no paper '2401.99999'" in str(error.value)  # huggingface_hub shows our reason
+
+
+@pytest.mark.django_db
+def test_it_gives_keywords_and_the_extractive_summary(client):
+    from paperwire.search.models import PaperNotes
+
+    noted = _paper("2401.10241", date(2024, 1, 18), abstract="One. Two.")
+    PaperNotes.objects.create(paper=noted, keywords=["pipeline parallelism"], summary="Two.",
+                              keyword_index="|pipeline parallelism|", model="m", text_hash="h")
+    _paper("2401.10242", date(2024, 1, 18))
+    items = {i["paper"]["id"]: i["paper"] for i in client.get("/api/daily_papers").json()}
+    assert items["2401.10241"]["ai_keywords"] == ["pipeline parallelism"]
+    assert items["2401.10241"]["ai_summary"] == "Two."
+    assert (items["2401.10242"]["ai_keywords"], items["2401.10242"]["ai_summary"]) == ([], "")
+    one = client.get("/api/papers/2401.10241").json()
+    assert (one["ai_keywords"], one["ai_summary"]) == (["pipeline parallelism"], "Two.")
+    search = client.get("/api/papers/search?q=").json()
+    assert all("ai_keywords" in item["paper"] for item in search)

@@ -23,7 +23,8 @@ def test_a_list_asks_once_for_the_readers_votes(alice, django_assert_num_queries
     Vote.objects.toggle(alice, papers[1])
     client = logged_in(alice)
     # session, user, data version, latest day, cards, the reader's votes, the reader's
-    # saved papers (library), previous, next, the reader's "not interested" marks (reader)
+    # saved papers (library), the cards' keywords, previous, next, the reader's
+    # "not interested" marks (reader)
     with django_assert_num_queries(10):
         html = client.get("/").content.decode()
     assert html.count('aria-pressed="true"') == 1
@@ -48,7 +49,8 @@ def test_the_paper_page_asks_a_fixed_number_of_queries(alice, bob, paper,
         Comment.post(alice, paper, f"Reply {n}", parent=top)
     client = logged_in(alice)
     # session, user, paper, authors, the reader's vote, the reader's saved papers
-    # (library), memberships, comments, the reader's "not interested" marks (reader)
+    # (library), memberships, comments, the paper's keywords and summary, the reader's
+    # "not interested" marks (reader)
     with django_assert_num_queries(9):
         html = client.get("/papers/2401.10241").content.decode()
     assert html.count('class="comment reply"') == 3

@@ -102,3 +102,12 @@ def test_the_preview_is_for_admins(client, alice, charlie):
 
     Subscriber.objects.filter(pk=reader.pk).update(last_covered_day=DAY)
     assert b"has nothing new to receive" in admin.get(url).content
+
+
+@pytest.mark.django_db
+def test_an_alert_keeps_its_keyword_filter():
+    from paperwire.digests.models import SavedSearch
+
+    search = SavedSearch(query="", filters={"keyword": "pipeline parallelism"})
+    assert search.search_filters().keyword == "pipeline parallelism"
+    assert search.description == "Every paper with the keyword pipeline parallelism"

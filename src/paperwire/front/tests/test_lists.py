@@ -66,12 +66,12 @@ def test_the_lists_page_and_count_queries(client, django_assert_num_queries):
         PaperAuthor.objects.create(paper=paper, author=author, position=0)
 
     for url in (f"/authors/{author.pk}", "/organisations/lab"):
-        # data version, the author or organisation, one page of cards
-        with django_assert_num_queries(3):
+        # data version, the author or organisation, one page of cards, their keywords
+        with django_assert_num_queries(4):
             html = client.get(url).content.decode()
         assert html.count('class="card"') == 30
         assert 'rel="next" href="?page=2"' in html
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(3):
         client.get("/categories/cs.CL")
     assert client.get(f"/authors/{author.pk}?page=2").content.decode().count(
         'class="card"') == 5

@@ -152,8 +152,8 @@ def test_it_links_only_web_addresses(client):
 def test_it_runs_a_fixed_number_of_queries(client, django_assert_num_queries, no_similar):
     _zero_bubble()
     no_similar.return_value = list(Paper.objects.all())
-    # the paper with its organisation, its authors
-    with django_assert_num_queries(2):
+    # the paper with its organisation, its authors, its keywords and summary
+    with django_assert_num_queries(3):
         assert client.get("/papers/2401.10241").status_code == 200
 
 

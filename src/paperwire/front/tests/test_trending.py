@@ -56,6 +56,6 @@ def test_it_says_when_nothing_is_trending(client):
 def test_it_runs_a_fixed_number_of_queries(client, django_assert_num_queries):
     for n in range(20):
         _paper(f"2401.{n:05d}", date(2024, 1, 18 - n % 5), n, author_names=["A B"])
-    # data version (ETag), newest featured day, the page of cards
-    with django_assert_num_queries(3):
+    # data version (ETag), newest featured day, the page of cards, their keywords
+    with django_assert_num_queries(4):
         assert client.get("/trending").status_code == 200

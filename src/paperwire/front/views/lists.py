@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -68,6 +69,7 @@ def _featured_list(request: HttpRequest, *, home: bool) -> HttpResponse:
         "home": home,
         "section": "daily",
         "period": period,
+        "day": Period.day(_day_in(period)),
         "week": Period.containing("week", period.start),
         "month": Period.containing("month", period.start),
         "previous": Period.containing(period.kind, before) if before else None,
@@ -80,6 +82,14 @@ def _featured_list(request: HttpRequest, *, home: bool) -> HttpResponse:
         "start": (page - 1) * PAGE_SIZE + 1,
         "feeds": feeds or feed_links("daily", f"Daily Papers, {period.label}", feed_params),
     })
+
+
+def _day_in(period: Period):
+    """The day the Daily tab opens from a week or a month: its latest day with papers."""
+    if period.kind == "date":
+        return period.start
+    latest = Paper.objects.featured_day_before(period.end + timedelta(days=1))
+    return latest if latest is not None and latest >= period.start else period.start
 
 
 @cached_list

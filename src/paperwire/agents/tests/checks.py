@@ -4,6 +4,9 @@ HTTP tests run these same checks."""
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
+import anyio
 import pytest
 from mcp import Client
 from mcp.shared.exceptions import MCPError
@@ -150,3 +153,10 @@ def check_personal_writes_landed(world: World) -> None:
     assert NotInterested.objects.filter(user=world.alice,
                                         paper__arxiv_id=world.day_papers[2]).exists()
     assert Follow.objects.filter(user=world.alice, kind="category", value="cs.CL").exists()
+
+
+def run_apart(fn) -> None:
+    """anyio.run(fn) on a thread of its own: a session-wide Playwright browser keeps an
+    event loop running in the main thread, where anyio refuses to start another."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(anyio.run, fn).result()

@@ -3,7 +3,6 @@ driven by the SDK's own client, with and without a reader's Bearer token."""
 
 from __future__ import annotations
 
-import anyio
 import httpx
 import httpx2
 import pytest
@@ -16,6 +15,7 @@ from paperwire.agents.tests.checks import (
     check_personal,
     check_personal_writes_landed,
     check_public,
+    run_apart,
 )
 from paperwire.benchmarks.soak import Server
 
@@ -47,7 +47,7 @@ def test_it_serves_every_tool_over_http(server, world):
         async with _client(url, world.alice_token) as client:
             await check_personal(client, world)
 
-    anyio.run(run)
+    run_apart(run)
     check_personal_writes_landed(world)
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sys
 
-import anyio
 import pytest
 from mcp import Client
 from mcp.client.stdio import StdioServerParameters
@@ -15,6 +14,7 @@ from paperwire.agents.tests.checks import (
     check_personal,
     check_personal_writes_landed,
     check_public,
+    run_apart,
 )
 
 pytestmark = pytest.mark.timeout(300)
@@ -36,7 +36,7 @@ def test_it_serves_the_public_tools_without_a_token(cli, world):
             await check_public(client, world)
             await check_bad_input(client)
 
-    anyio.run(run)
+    run_apart(run)
 
 
 def test_it_acts_for_the_reader_whose_token_it_was_given(cli, world):
@@ -44,7 +44,7 @@ def test_it_acts_for_the_reader_whose_token_it_was_given(cli, world):
         async with Client(_params(cli, world.alice_token)) as client:
             await check_personal(client, world)
 
-    anyio.run(run)
+    run_apart(run)
     check_personal_writes_landed(world)
 
 

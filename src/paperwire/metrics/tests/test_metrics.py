@@ -135,5 +135,6 @@ def test_it_reads_ingest_outbox_queue_and_backlog_from_the_database(scrape):
     assert _value(m, "paperwire_outbox_digests", status="sent") == 1
     assert _value(m, "paperwire_outbox_digests", status="failed") == 1
     assert ("paperwire_outbox_digests", (("status", "unknown"),)) in m  # 0, but there
-    assert _value(m, "paperwire_task_queue_depth", queue="default") == 2
-    assert _value(m, "paperwire_tasks_running", queue="default") == 0
+    # Embedding has a queue of its own (beside fetches, never behind them).
+    assert _value(m, "paperwire_task_queue_depth", queue="embedding") == 2
+    assert _value(m, "paperwire_tasks_running", queue="embedding") == 0

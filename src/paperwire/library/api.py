@@ -20,7 +20,7 @@ from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 from ninja.responses import Status
 
-from paperwire.api.community import WRITE_ERRORS, TokenAuth
+from paperwire.api.community import WRITE_ERRORS, TokenAuth, _paper
 from paperwire.api.schemas import ErrorOut
 from paperwire.lib.arxiv_ids import InvalidArxivId, parse_arxiv_id
 from paperwire.library.exports import export_response
@@ -60,17 +60,6 @@ class AddedOut(Schema):
     added: bool
 
 
-def _visible_paper(paper_id: str) -> Paper:
-    try:
-        arxiv_id = parse_arxiv_id(paper_id).id
-    except InvalidArxivId:
-        raise Http404("no such paper") from None
-    paper = Paper.objects.visible().filter(arxiv_id=arxiv_id).first()
-    if paper is None:
-        raise Http404("no such paper")
-    return paper
-
-
 def _out(request: HttpRequest, collection: Collection, count: int) -> dict:
     return {"name": collection.name, "slug": collection.slug,
             "visibility": collection.visibility, "papers": count,
@@ -85,7 +74,7 @@ def _own(request: HttpRequest, slug: str) -> Collection:
 @router.post("/papers/{path:paper_id}/save", response={200: SaveOut, **WRITE_ERRORS})
 def save(request: HttpRequest, paper_id: str):
     """Toggle the paper in the token owner's "Saved" collection; answers the new state."""
-    paper = _visible_paper(paper_id)
+    paper = _paper(paper_id)
     try:
         saved = toggle_save(request.auth, paper)
     except LibraryError as e:

@@ -64,8 +64,13 @@ PAGES = [
     ("account", "/account", True),
     ("library", "/library/", True),
     ("collection", "{collection}", True),
+    ("home-logged-in", "/", True),
+    ("for-you", "/for-you", True),
+    ("following", "/following", True),
+    ("deliveries", "/deliveries", True),
+    ("trending-code", "/trending/code", False),
 ]
-SCREENSHOTS = {"home", "day", "search", "paper", "paper-logged-in", "preferences"}
+SCREENSHOTS = {"home", "day", "search", "paper", "paper-logged-in", "preferences", "for-you"}
 
 PAPERS = [
     # (id, day, upvotes, title)

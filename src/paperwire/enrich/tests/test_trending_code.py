@@ -93,8 +93,27 @@ def test_stars_and_thumbnails_on_cards_cost_no_query_per_card(client,
         paper = _paper(f"2401.{n:05d}", {0: n}, featured_on=date(2024, 1, 18))
         Thumbnail.objects.create(paper=paper, file_name=f"2401.{n:05d}.webp", width=240,
                                  height=311, fetched_at=datetime(2024, 1, 18, tzinfo=UTC))
-    # data version (ETag), newest featured day, the page of cards
-    with django_assert_num_queries(3):
+    # data version (ETag), newest featured day, the page of cards, the cards' keywords
+    with django_assert_num_queries(4):
         html = client.get("/trending").content.decode()
     assert html.count("★</span>") == 10
     assert html.count('<a class="card-thumb"') == 10
+
+
+def test_a_repository_not_read_yet_shows_no_stars(client):
+    # A code link whose stars nobody fetched yet: no empty "★" on the card, no empty
+    # "GitHub stars" row on the paper page.
+    Paper.objects.create(arxiv_id="2401.00009", title="Unread repository",
+                         featured_on=date(2024, 1, 10),
+                         code_url="https://github.com/o/unread")
+    card = client.get("/papers?date=2024-01-10").content.decode()
+    page = client.get("/papers/2401.00009").content.decode()
+    assert 'class="stars"' not in card
+    assert "GitHub stars" not in page
+
+
+def test_a_repository_with_no_stars_says_zero(client):
+    _paper("2401.00010", {0: 0})
+    card = client.get("/papers?date=2024-01-10").content.decode()
+    page = client.get("/papers/2401.00010").content.decode()
+    assert 'class="stars"' in card and "GitHub stars</dt><dd>0</dd>" in page

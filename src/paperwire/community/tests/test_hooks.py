@@ -25,12 +25,12 @@ def test_a_list_asks_once_for_the_readers_votes(alice, django_assert_num_queries
     # session, user, data version, latest day, cards, the reader's votes, the reader's
     # saved papers (library), the cards' keywords, previous, next, the reader's
     # "not interested" marks (reader)
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(11):
         html = client.get("/").content.decode()
     assert html.count('aria-pressed="true"') == 1
     assert html.count('<form class="upvote') == 3
     _papers(20, start=100)
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(11):
         html = client.get("/").content.decode()
     assert html.count('<form class="upvote') == 23
 
@@ -51,7 +51,7 @@ def test_the_paper_page_asks_a_fixed_number_of_queries(alice, bob, paper,
     # session, user, paper, authors, the reader's vote, the reader's saved papers
     # (library), memberships, comments, the paper's keywords and summary, the reader's
     # "not interested" marks (reader)
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(10):
         html = client.get("/papers/2401.10241").content.decode()
     assert html.count('class="comment reply"') == 3
     assert "Reply 2" in html

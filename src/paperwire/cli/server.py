@@ -57,8 +57,17 @@ def run_server(*, host: str, port: int, workers: int, threads: int) -> None:
         # (~/.gunicorn/gunicorn.ctl), so a second instance took it over and removed it
         # on exit. paperwire has no use for it (no gunicornc): none at all.
         "control_socket_disable": True,
+        "pre_fork": close_connections_before_fork,
         "post_worker_init": warm_worker,
     }).run()
+
+
+def close_connections_before_fork(server, worker) -> None:
+    """The master's database connections (opened by migrate before gunicorn starts) must
+    not be inherited: a worker using the master's PostgreSQL socket breaks both."""
+    from django.db import connections
+
+    connections.close_all()
 
 
 def warm_worker(worker) -> None:

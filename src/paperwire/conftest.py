@@ -72,6 +72,17 @@ def cli(transactional_db, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def _fresh_backgrounds():
+    """Each test ranks For you against its own papers: no background kept from an
+    earlier test (whose rows vanished with its transaction, their ids reused)."""
+    import paperwire.reader.ranking as ranking
+
+    ranking._backgrounds.clear()
+    yield
+    ranking._backgrounds.clear()
+
+
+@pytest.fixture(autouse=True)
 def _fresh_semantic_coverage():
     """Each test counts its own papers: no coverage kept from an earlier test."""
     import paperwire.search.store as store

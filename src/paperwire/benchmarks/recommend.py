@@ -17,6 +17,13 @@ and how fast its page is. Runs in a child process on a fresh SQLite database.
    For you is measured twice: from the signals alone, and with the reader also
    following their topics by name (a topic follow is a saved search; arxiv-sanity has
    no such thing, so the SVM gets the signals only).
+   **Two halves**: the topics are split in two (every other one by name, fixed before
+   any tuning; split_topics), and the readers with them: even-numbered readers take
+   their interests from the *tuning* topics, odd-numbered ones from the *held-out*
+   topics. For you's weights are chosen on the tuning half only; the held-out half's
+   figures are the ones to quote, both are reported (and both together). Split by
+   topic rather than by reader, so that the held-out readers want things the weights
+   never saw. `--skip-speed` measures this part alone (a minute or two).
 2. **"Not interested"**: for each reader and held-out week, the top pick of For you is
    marked not interested; its *near neighbours* are the week's papers with a cosine of
    at least NEAR with it (the NEIGHBOURS closest; also given for NEAR_LOOSE). The
@@ -25,18 +32,23 @@ and how fast its page is. Runs in a child process on a fresh SQLite database.
 3. **Speed**: the For-you page (`GET /for-you`, rendered by Django's test client, so no
    network) and the ranking alone, on `papers` papers (the real ones plus generated
    ones, as `bench web` makes them) and `readers` readers, each with upvotes, marks
-   and follows; p50 and p95 over `requests` requests by random readers.
+   and follows; p50 and p95 over `requests` requests by random readers, wall and
+   CPU time (the machine may be shared). `--profile FILE` adds a pass under cProfile
+   and writes its statistics to FILE.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import os
 import random
 import re
 import time
 from collections import Counter
-from datetime import timedelta
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, timedelta
 from itertools import pairwise
 
 import numpy as np
@@ -52,6 +64,10 @@ NOT_INTERESTED_PER_READER = 3
 # Near neighbours: a cosine of at least NEAR (the digests' PICK_MIN_SIMILARITY, about
 # the closest 3% of paper pairs); the figure is also given at NEAR_LOOSE.
 NEAR, NEAR_LOOSE, NEIGHBOURS = 0.6, 0.5, 10
+# The readers are split in two halves by topic (split_topics): For you's weights are
+# tuned on the first, and the second's figures are the ones to quote.
+TUNING, HELD_OUT = "tuning", "held-out"
+HALVES = (TUNING, HELD_OUT)
 # Keyword groups: a paper is in a topic when its title or abstract holds one of them.
 TOPICS = {
     "diffusion images": ["diffusion model", "text-to-image", "image generation"],
@@ -109,18 +125,20 @@ def tfidf(texts: list[str], max_features: int = 5_000) -> np.ndarray:
     return matrix / np.where(norms > 0, norms, 1)
 
 
-def svm_scores(features: np.ndarray, positive_rows: list[int], train_rows: list[int],
-               test_rows: list[int]) -> tuple[np.ndarray, str]:
-    """Decision values of a linear SVM trained on `train_rows` (positives vs the rest)."""
-    labels = np.array([1 if r in set(positive_rows) else 0 for r in train_rows])
+def train_svm(features: np.ndarray, positive_rows: list[int], train_rows: list[int]
+              ) -> tuple[Callable[[np.ndarray], np.ndarray], str]:
+    """A linear SVM trained on `train_rows` (positives vs the rest): its decision
+    function, and which implementation it is."""
+    positive = set(positive_rows)
+    labels = np.array([1 if r in positive else 0 for r in train_rows])
     x = features[train_rows]
     try:
         from sklearn.svm import LinearSVC
     except ImportError:
-        return _numpy_svm(x, labels)(features[test_rows]), "numpy linear SVM"
+        return _numpy_svm(x, labels), "numpy linear SVM"
     model = LinearSVC(C=0.01, class_weight="balanced", max_iter=10_000, tol=1e-6)
     model.fit(x, labels)
-    return model.decision_function(features[test_rows]), "scikit-learn LinearSVC"
+    return model.decision_function, "scikit-learn LinearSVC"
 
 
 def _numpy_svm(x: np.ndarray, y: np.ndarray, c: float = 0.01, epochs: int = 200):
@@ -152,14 +170,63 @@ def _topic_papers(papers: list) -> dict[str, set[int]]:
     return found
 
 
-def quality(readers: int) -> dict:
-    from django.contrib.auth import get_user_model
+def split_topics(names: list[str]) -> dict[str, list[str]]:
+    """The topics of each half: every other one in name order, fixed before any tuning.
+    A half is split by topics, not readers, so that the held-out half asks about
+    interests the weights were never tuned on."""
+    ordered = sorted(names)
+    return {TUNING: ordered[0::2], HELD_OUT: ordered[1::2]}
 
+
+@dataclass
+class SimulatedReader:
+    n: int
+    half: str  # TUNING or HELD_OUT
+    interests: list[str]
+    relevant: set[int]
+    liked: list  # papers upvoted on the training days
+    rejected: list  # papers marked "not interested" on the training days
+
+
+def simulated_readers(count: int, topics: dict[str, set[int]], train: list
+                      ) -> list[SimulatedReader]:
+    """Reader n is of the tuning half when n is even, of the held-out half when odd,
+    interested in one or two topics of its half (the same readers on every run)."""
+    rng = random.Random(SEED)
+    halves = split_topics(list(topics))
+    readers = []
+    for n in range(count):
+        half = TUNING if n % 2 == 0 else HELD_OUT
+        interests = rng.sample(halves[half], min(len(halves[half]), rng.choice((1, 2))))
+        relevant = set().union(*(topics[t] for t in interests))
+        liked_pool = [p for p in train if p.pk in relevant]
+        other_pool = [p for p in train if p.pk not in relevant]
+        if len(liked_pool) < 3:
+            continue
+        liked = rng.sample(liked_pool, min(UPVOTES_PER_READER, len(liked_pool)))
+        rejected = rng.sample(other_pool, NOT_INTERESTED_PER_READER)
+        readers.append(SimulatedReader(n, half, interests, relevant, liked, rejected))
+    return readers
+
+
+@dataclass
+class Corpus:
+    """The real papers, their featured days split in time, and the held-out weeks."""
+
+    papers: list
+    days: list
+    split: date
+    train: list
+    weeks: list[tuple[date, date]]
+    by_week: dict
+    topics: dict[str, set[int]]
+
+
+def corpus() -> Corpus:
+    """Store the 753 real papers and their (cached) vectors; split them as the bench
+    does. Shared with anything tuning For you on the same readers and weeks."""
     from paperwire.benchmarks.fresh import cached_embeddings, load_real_papers, store_embeddings
-    from paperwire.community.models import Vote
     from paperwire.papers.models import Paper
-    from paperwire.reader.models import Follow, NotInterested
-    from paperwire.reader.ranking import _vectors, for_you
     from paperwire.search.embeddings import paper_text
 
     records = load_real_papers()
@@ -169,7 +236,6 @@ def quality(readers: int) -> dict:
     papers = list(Paper.objects.exclude(featured_on=None).order_by("featured_on", "pk"))
     days = sorted({p.featured_on for p in papers})
     split = days[int(len(days) * TRAIN_SHARE)]
-    train = [p for p in papers if p.featured_on < split]
     held_days = [d for d in days if d >= split]
     weeks = []
     start = held_days[0]
@@ -178,72 +244,97 @@ def quality(readers: int) -> dict:
         start += timedelta(days=7)
     by_week = {w: [p for p in papers if w[0] <= p.featured_on <= w[1]] for w in weeks}
     weeks = [w for w in weeks if len(by_week[w]) >= 2 * K]
-    topics = _topic_papers(papers)
+    return Corpus(papers, days, split, [p for p in papers if p.featured_on < split], weeks,
+                  by_week, _topic_papers(papers))
+
+
+def quality(readers: int) -> dict:
+    from django.contrib.auth import get_user_model
+
+    from paperwire.community.models import Vote
+    from paperwire.papers.models import Paper
+    from paperwire.reader.models import Follow, NotInterested
+    from paperwire.reader.ranking import _vectors, for_you
+
+    data = corpus()
+    papers, weeks, by_week = data.papers, data.weeks, data.by_week
     row_of = {p.pk: i for i, p in enumerate(papers)}
     features = tfidf([f"{p.title} {p.abstract} {' '.join(p.author_names)}" for p in papers])
     vectors_by_pk = _vectors([p.pk for p in papers])
+    train_rows = [row_of[p.pk] for p in data.train]
 
-    rng = random.Random(SEED)
-    names = sorted(topics)
     users = get_user_model()
-    results = {"for you": [], "for you + topic": [], "trending": [], "svm": []}
-    rejections = []
+    systems = ("for you", "for you + topic", "trending", "svm")
+    results = {half: {name: [] for name in systems} for half in HALVES}
+    rejections = {half: [] for half in HALVES}
     svm_kind = ""
     trending_by_week = {w: list(Paper.objects.trending(reference=w[1], since=w[0])
                                 .values_list("pk", flat=True)) for w in weeks}
-    for n in range(readers):
-        interests = rng.sample(names, rng.choice((1, 2)))
-        relevant = set().union(*(topics[t] for t in interests))
-        liked_pool = [p for p in train if p.pk in relevant]
-        other_pool = [p for p in train if p.pk not in relevant]
-        if len(liked_pool) < 3:
-            continue
-        user = users.objects.create(username=f"reader{n}@bench.example")
-        liked = rng.sample(liked_pool, min(UPVOTES_PER_READER, len(liked_pool)))
-        for paper in liked:
+    simulated = simulated_readers(readers, data.topics, data.train)
+    for reader in simulated:
+        user = users.objects.create(username=f"reader{reader.n}@bench.example")
+        for paper in reader.liked:
             Vote.objects.set_vote(user, paper, True)
-        for paper in rng.sample(other_pool, NOT_INTERESTED_PER_READER):
+        for paper in reader.rejected:
             NotInterested.objects.set(user, paper, True)
-        train_rows = [row_of[p.pk] for p in train]
+        scored, rows = results[reader.half], rejections[reader.half]
+        # One SVM per reader, as arxiv-sanity trains one per tag: its training papers
+        # are the same for every held-out week.
+        svm = None
         for week in weeks:
             test = by_week[week]
-            wanted = relevant & {p.pk for p in test}
+            wanted = reader.relevant & {p.pk for p in test}
             if not wanted:
                 continue
             ranked = [pick.paper.pk for pick in
                       for_you(user, first=week[0], last=week[1], limit=K, record=False)]
-            results["for you"].append((precision_at(ranked, wanted), ndcg_at(ranked, wanted)))
+            scored["for you"].append((precision_at(ranked, wanted), ndcg_at(ranked, wanted)))
             ranked = trending_by_week[week][:K]
-            results["trending"].append((precision_at(ranked, wanted),
-                                        ndcg_at(ranked, wanted)))
-            scores, svm_kind = svm_scores(features, [row_of[p.pk] for p in liked], train_rows,
-                                          [row_of[p.pk] for p in test])
+            scored["trending"].append((precision_at(ranked, wanted), ndcg_at(ranked, wanted)))
+            if svm is None:
+                svm, svm_kind = train_svm(features, [row_of[p.pk] for p in reader.liked],
+                                          train_rows)
+            scores = svm(features[[row_of[p.pk] for p in test]])
             ranked = [test[i].pk for i in np.argsort(-scores, kind="stable")[:K]]
-            results["svm"].append((precision_at(ranked, wanted), ndcg_at(ranked, wanted)))
-            rejections.append(_one_rejection(user, week, test, vectors_by_pk))
+            scored["svm"].append((precision_at(ranked, wanted), ndcg_at(ranked, wanted)))
+            rows.append(_one_rejection(user, week, test, vectors_by_pk))
         # The same reader, also following their topics by name (as a saved search).
-        follows = [Follow.objects.add(user, "topic", name)[0] for name in interests]
+        follows = [Follow.objects.add(user, "topic", name)[0] for name in reader.interests]
         for week in weeks:
-            wanted = relevant & {p.pk for p in by_week[week]}
+            wanted = reader.relevant & {p.pk for p in by_week[week]}
             if wanted:
                 ranked = [pick.paper.pk for pick in
                           for_you(user, first=week[0], last=week[1], limit=K, record=False)]
-                results["for you + topic"].append((precision_at(ranked, wanted),
-                                                   ndcg_at(ranked, wanted)))
+                scored["for you + topic"].append((precision_at(ranked, wanted),
+                                                  ndcg_at(ranked, wanted)))
         Follow.objects.filter(pk__in=[f.pk for f in follows]).delete()
-    summary = {name: {"precision@10": float(np.mean([r[0] for r in rows])),
-                      "ndcg@10": float(np.mean([r[1] for r in rows])), "lists": len(rows)}
-               for name, rows in results.items() if rows}
-    rejections = [r for r in rejections if r is not None]
-    return {
-        "papers": len(papers), "featured_days": len(days), "held_out_weeks": len(weeks),
-        "train_days": len([d for d in days if d < split]), "topics": sorted(topics),
-        "readers": users.objects.filter(username__endswith="@bench.example").count(),
-        "svm": svm_kind, "metrics": summary,
-        "not_interested": {name: _rejection_summary([r[name] for r in rejections])
-                           for name in ("near", "loose")},
-        "near": NEAR, "near_loose": NEAR_LOOSE,
+    halves = split_topics(list(data.topics))
+    report = {
+        "papers": len(papers), "featured_days": len(data.days), "held_out_weeks": len(weeks),
+        "train_days": len([d for d in data.days if d < data.split]),
+        "topics": sorted(data.topics), "halves": halves,
+        "readers": {half: sum(r.half == half for r in simulated) for half in HALVES},
+        "svm": svm_kind, "near": NEAR, "near_loose": NEAR_LOOSE,
     }
+    for half in HALVES:
+        kept = [r for r in rejections[half] if r is not None]
+        report[half] = {
+            "metrics": _metric_summary(results[half]),
+            "not_interested": {name: _rejection_summary([r[name] for r in kept])
+                               for name in ("near", "loose")}}
+    every = [r for half in HALVES for r in rejections[half] if r is not None]
+    report["all"] = {
+        "metrics": _metric_summary({name: [row for half in HALVES for row in
+                                           results[half][name]] for name in systems}),
+        "not_interested": {name: _rejection_summary([r[name] for r in every])
+                           for name in ("near", "loose")}}
+    return report
+
+
+def _metric_summary(results: dict[str, list]) -> dict:
+    return {name: {"precision@10": float(np.mean([r[0] for r in rows])),
+                   "ndcg@10": float(np.mean([r[1] for r in rows])), "lists": len(rows)}
+            for name, rows in results.items() if rows}
 
 
 def _rejection_summary(rows: list[dict]) -> dict:
@@ -286,15 +377,30 @@ def _one_rejection(user, week, test, vectors_by_pk) -> dict | None:
 
 # -- speed ------------------------------------------------------------------------
 
-def speed(papers: int, readers: int, requests: int) -> dict:
+def speed(papers: int, readers: int, requests: int, profile: str | None = None) -> dict:
     from django.contrib.auth import get_user_model
-    from django.test import Client
+
+    from paperwire.papers.models import Paper
+
+    report = speed_data(papers, readers)
+    users = get_user_model()
+    reader_ids = list(users.objects.values_list("pk", flat=True))
+    sample = random.Random(SEED).sample(reader_ids, min(requests, len(reader_ids)))
+    report.update(time_for_you([users.objects.get(pk=pk) for pk in sample], profile))
+    report["papers"] = Paper.objects.count()
+    return report
+
+
+def speed_data(papers: int, readers: int) -> dict:
+    """Bring the database to `papers` papers (the real ones plus generated ones, as
+    `bench web` makes them) and `readers` readers with upvotes, marks and follows."""
+    from django.contrib.auth import get_user_model
 
     from paperwire.benchmarks.web import _generate
     from paperwire.community.models import Vote
     from paperwire.papers.models import Paper
     from paperwire.reader.models import Follow, NotInterested
-    from paperwire.reader.ranking import _vectors, for_you
+    from paperwire.reader.ranking import _vectors
 
     generated = max(0, papers - Paper.objects.count())
     stored_in = 0.0
@@ -334,34 +440,57 @@ def speed(papers: int, readers: int, requests: int) -> dict:
     Vote.objects.bulk_create(votes, batch_size=5_000, ignore_conflicts=True)
     NotInterested.objects.bulk_create(marks, batch_size=5_000, ignore_conflicts=True)
     Follow.objects.bulk_create(follows, batch_size=5_000, ignore_conflicts=True)
-    signals_in = time.perf_counter() - start
+    return {"readers": len(reader_ids), "votes": Vote.objects.count(),
+            "candidates_7_days": Paper.objects.featured_between(newest - timedelta(days=6),
+                                                                newest).count(),
+            "generated_stored_s": round(stored_in, 1),
+            "signals_stored_s": round(time.perf_counter() - start, 1)}
 
-    sample = [users.objects.get(pk=pk) for pk in rng.sample(reader_ids, min(requests,
-                                                                             len(reader_ids)))]
-    candidates = Paper.objects.featured_between(newest - timedelta(days=6), newest).count()
+
+def time_for_you(sample: list, profile: str | None = None) -> dict:
+    """The ranking alone, then the whole page (Django's test client: no network), for
+    each reader of `sample`; wall and CPU time. With `profile`, the pages' cProfile
+    statistics are written there (pstats)."""
+    import cProfile
+
+    from django.test import Client
+
+    from paperwire.reader.ranking import for_you
+
+    # One client, as a server process is one: a new client loads the middleware again
+    # (WhiteNoise reads every static file's headers), which no request of a running
+    # server pays.
+    client = Client(SERVER_NAME="localhost")  # a host ALLOWED_HOSTS holds
     # Wall time, and this process's CPU time: on a loaded machine the wall time is
     # mostly waiting for a core, which the CPU time leaves out.
     ranking, page, ranking_cpu, page_cpu = [], [], [], []
     for user in sample[:5]:  # warm: templates, caches, the ORM's first queries
         for_you(user, limit=20, record=False)
+        client.force_login(user)
+        client.get("/for-you?days=7")
     for user in sample:
         start, cpu = time.perf_counter(), time.process_time()
         for_you(user, days=7, limit=20, record=False)
         ranking.append(time.perf_counter() - start)
         ranking_cpu.append(time.process_time() - cpu)
     for user in sample:
-        client = Client(SERVER_NAME="localhost")  # a host ALLOWED_HOSTS holds
         client.force_login(user)
         start, cpu = time.perf_counter(), time.process_time()
         response = client.get("/for-you?days=7")
         page.append(time.perf_counter() - start)
         page_cpu.append(time.process_time() - cpu)
         assert response.status_code == 200, response.status_code
+    if profile:
+        # A pass of its own: the profiler's cost stays out of the timings.
+        profiler = cProfile.Profile()
+        for user in sample:
+            client.force_login(user)
+            profiler.enable()
+            client.get("/for-you?days=7")
+            profiler.disable()
+        profiler.dump_stats(profile)
     return {
-        "papers": Paper.objects.count(), "readers": len(reader_ids),
-        "candidates_7_days": candidates, "votes": Vote.objects.count(),
-        "requests": len(sample), "generated_stored_s": round(stored_in, 1),
-        "signals_stored_s": round(signals_in, 1),
+        "requests": len(sample),
         "ranking_ms": {"p50": 1000 * median(ranking),
                        "p95": 1000 * float(np.percentile(ranking, 95))},
         "page_ms": {"p50": 1000 * median(page), "p95": 1000 * float(np.percentile(page, 95))},
@@ -371,45 +500,59 @@ def speed(papers: int, readers: int, requests: int) -> dict:
 
 
 def run(readers: int, papers: int, speed_readers: int, requests: int,
-        json_path: str | None) -> None:
+        json_path: str | None, skip_speed: bool = False, profile: str | None = None) -> None:
     if not in_child():
         args = ["bench", "recommend", "--readers", str(readers), "--papers", str(papers),
                 "--speed-readers", str(speed_readers), "--requests", str(requests)]
+        args += ["--skip-speed"] if skip_speed else []
+        args += ["--profile", os.path.abspath(profile)] if profile else []
         rerun_in_fresh_database(args + (["--json", json_path] if json_path else []))
         return
-    import os
     import platform
 
     start = time.perf_counter()
     report = {"quality": quality(readers)}
     report["quality"]["seconds"] = round(time.perf_counter() - start, 1)
-    start = time.perf_counter()
-    report["speed"] = speed(papers, speed_readers, requests)
-    report["speed"]["seconds"] = round(time.perf_counter() - start, 1)
+    _print_quality(report["quality"])
+    if not skip_speed:
+        start = time.perf_counter()
+        report["speed"] = speed(papers, speed_readers, requests, profile)
+        report["speed"]["seconds"] = round(time.perf_counter() - start, 1)
+        _print_speed(report["speed"])
     report["machine"] = {"cpus": os.cpu_count(), "python": platform.python_version(),
                          "load_average": os.getloadavg()}
-    q, s = report["quality"], report["speed"]
-    print(f"quality: {q['readers']} simulated readers, {len(q['topics'])} topics, "
-          f"{q['papers']} papers; signals on {q['train_days']} earlier featured days, "
-          f"{q['held_out_weeks']} held-out weeks; SVM: {q['svm']}")
-    print(f"{'':10} {'P@10':>6} {'nDCG@10':>8} {'lists':>6}")
-    for name, m in q["metrics"].items():
-        print(f"{name:10} {m['precision@10']:6.3f} {m['ndcg@10']:8.3f} {m['lists']:6}")
-    for name, threshold in (("near", q["near"]), ("loose", q["near_loose"])):
-        ni = q["not_interested"][name]
-        if ni["removed_share"] is None:
-            continue
-        print(f"one 'not interested' (neighbours: cosine >= {threshold}): "
-              f"{ni['removed_share']:.0%} of its near neighbours in the list leave the next "
-              f"one ({ni['neighbours_in_list_before']} over {ni['lists']} lists); neighbours "
-              f"in the top 10: {ni['neighbour_share_before']:.0%} before, "
-              f"{ni['neighbour_share_after']:.0%} after")
+    print(f"load average during the run: {report['machine']['load_average']}")
+    if json_path:
+        with open(json_path, "w") as f:
+            json.dump(report, f, indent=2, default=str)
+
+
+def _print_quality(q: dict) -> None:
+    print(f"quality: {sum(q['readers'].values())} simulated readers, {len(q['topics'])} "
+          f"topics, {q['papers']} papers; signals on {q['train_days']} earlier featured "
+          f"days, {q['held_out_weeks']} held-out weeks; SVM: {q['svm']}")
+    for half in (*HALVES, "all"):
+        readers = q["readers"].get(half, sum(q["readers"].values()))
+        topics = ", ".join(q["halves"][half]) if half in q["halves"] else "every topic"
+        print(f"{half} half ({readers} readers; {topics}):" if half != "all"
+              else f"both halves ({readers} readers):")
+        print(f"  {'':16} {'P@10':>6} {'nDCG@10':>8} {'lists':>6}")
+        for name, m in q[half]["metrics"].items():
+            print(f"  {name:16} {m['precision@10']:6.3f} {m['ndcg@10']:8.3f} {m['lists']:6}")
+        for name, threshold in (("near", q["near"]), ("loose", q["near_loose"])):
+            ni = q[half]["not_interested"][name]
+            if ni["removed_share"] is None:
+                continue
+            print(f"  one 'not interested' (neighbours: cosine >= {threshold}): "
+                  f"{ni['removed_share']:.0%} of its near neighbours in the list leave the "
+                  f"next one ({ni['neighbours_in_list_before']} over {ni['lists']} lists); "
+                  f"neighbours in the top 10: {ni['neighbour_share_before']:.0%} before, "
+                  f"{ni['neighbour_share_after']:.0%} after")
+
+
+def _print_speed(s: dict) -> None:
     print(f"speed: {s['papers']:,} papers, {s['readers']:,} readers, "
           f"{s['candidates_7_days']} papers in the last 7 featured days; "
           f"For-you page p50 {s['page_ms']['p50']:.1f} ms (p95 {s['page_ms']['p95']:.1f}; CPU "
           f"p50 {s['page_cpu_ms_p50']:.1f}), ranking alone p50 {s['ranking_ms']['p50']:.1f} "
           f"ms (CPU {s['ranking_cpu_ms_p50']:.1f}) over {s['requests']} requests")
-    print(f"load average during the run: {report['machine']['load_average']}")
-    if json_path:
-        with open(json_path, "w") as f:
-            json.dump(report, f, indent=2, default=str)

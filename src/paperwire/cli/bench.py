@@ -119,6 +119,11 @@ def bench_recommend(
                                                       "real ones plus generated ones)."),
     speed_readers: int = typer.Option(10_000, min=1, help="Readers for the speed part."),
     requests: int = typer.Option(200, min=1, help="Timed For-you requests."),
+    skip_speed: bool = typer.Option(False, "--skip-speed",
+                                    help="Measure the quality only (the 753 real papers, "
+                                         "a minute or two), not the page at scale."),
+    profile: str = typer.Option(None, "--profile", help="Write the For-you pages' cProfile "
+                                                      "statistics (pstats) to this file."),
     json_path: str = JSON_OPTION,
 ) -> None:
     """For you against trending and an arxiv-sanity-style tf-idf SVM (precision@10,
@@ -127,4 +132,4 @@ def bench_recommend(
     from paperwire.benchmarks.recommend import run
 
     run(readers=readers, papers=papers, speed_readers=speed_readers, requests=requests,
-        json_path=json_path)
+        json_path=json_path, skip_speed=skip_speed, profile=profile)

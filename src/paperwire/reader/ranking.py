@@ -3,25 +3,42 @@
 One builder, several renderings: the home page's For you tab, `GET /api/me/for-you` and
 the digest's For you section all render what `for_you()` returns.
 
-The model is Rocchio's, over the papers' sentence vectors (unit length, so a dot
-product is a cosine), computed from the reader's signals on each call (a few hundred
-vectors at most: cheap enough that no state needs refreshing when a signal arrives):
+The model is per reader, over the papers' sentence vectors (unit length, so a dot
+product is a cosine) and their words, computed from the reader's signals on each call (a
+few hundred positives at most: cheap enough that no state needs refreshing when a signal
+arrives):
 
-    score(p) = A · cos(p − m, centroid of positives − m)     (m: the window's mean)
-               + B · max cos(p, a positive) + C · mean of the KNN largest
+    score(p) = A · lin(p) + B · max cos(p, a positive) + C · mean of the KNN largest
+               + F · cos(tf-idf of p, centroid of the positives' tf-idf)
                − D · near(max cos(p, a negative)) · gate
                + E · (p's trending score ÷ the window's best)
 
-where near() rises from 0 at NEIGHBOUR_FLOOR to 1 at NEIGHBOUR_FULL, and gate is 1 when
-the nearest negative is at least as near as the nearest positive, falling to 0 when the
+    lin(p) = (p − μ) · w ÷ ((μ₊ − μ) · w),   w = (Σ + λI)⁻¹ (μ₊ − μ)
+
+μ₊ is the positives' mean vector, and μ, Σ the mean and covariance of a *background*:
+the BACKGROUND_SIZE papers featured most recently up to the window's last day, the same
+for every reader, so each process keeps it (background()). lin() is linear discriminant
+analysis with every recent paper as a negative, which is what makes arxiv-sanity's
+tf-idf SVM strong: 0 at the background's mean, 1 at the positives'. With too small a
+background it falls back to the cosine with the positives' centroid, both centred on the
+window's mean. The F term is the positives' words (title and abstract, words and pairs
+of words, idf from the background; Lexicon): a paper that says "gaussian splatting" as
+the reader's papers do is near them even where the sentence vectors blur it. Only
+positives and candidates inside the background have words here (the rest get 0).
+near() rises from 0 at NEIGHBOUR_FLOOR to 1 at NEIGHBOUR_FULL, and gate is 1 when the
+nearest negative is at least as near as the nearest positive, falling to 0 when the
 positive is NEIGHBOUR_MARGIN nearer.
 
 Positives are the reader's upvotes, saves and seed papers, and the papers of what they
-follow; negatives are the papers marked "not interested". The last-but-one term is what
-makes one "not interested" sink the rejected paper's near neighbours and not just the
-paper; the gate keeps the neighbours that are nearer still to something liked.
-With no positives the trending term alone orders the list (cold start), so a new
-reader never sees an empty page.
+follow; negatives are the papers marked "not interested". The D term is what makes one
+"not interested" sink the rejected paper's near neighbours and not just the paper; the
+gate keeps the neighbours that are nearer still to something liked. With no positives
+the trending term alone orders the list (cold start), so a new reader never sees an
+empty page. The weights were chosen on the tuning half of `paperwire bench recommend`'s
+readers (benchmarks/recommend.py) and are quoted on its held-out half.
+
+Only what ranking needs is read for the candidates (ids, trending, the fields follows
+match on); the cards' fields are read for the picks alone (card_papers()).
 
 A paper matching a follow (author, organisation, category, or topic by the digests'
 alert matching) is always listed, first, unless marked not interested; the model orders
@@ -34,15 +51,19 @@ as "updated to vN".
 from __future__ import annotations
 
 import logging
+import math
+import re
+from collections import Counter, OrderedDict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from itertools import pairwise
 
 import numpy as np
 from django.apps import apps
-from django.db.models import Q
+from django.db.models import Max
 from django.utils import timezone
 
-from paperwire.papers.models import CARD_FIELDS, Paper
+from paperwire.papers.models import CARD_FIELDS, CARD_RELATIONS, Paper
 from paperwire.reader.models import (
     AUTHOR,
     CATEGORY,
@@ -66,12 +87,18 @@ MAX_NEGATIVES = 300
 SENT_LOOKBACK = timedelta(days=62)  # digests whose papers count as sent
 # Weights of the score (see the module's docstring); chosen on `paperwire bench
 # recommend`, where one "not interested" must take ≥ 80% of its near neighbours out.
-A_CENTROID, B_NEAREST, C_KNN, D_NEIGHBOUR, E_TRENDING = 0.5, 0.3, 0.3, 2.0, 0.1
+A_LINEAR, B_NEAREST, C_KNN, D_NEIGHBOUR, E_TRENDING, F_WORDS = 0.5, 0.3, 0.3, 2.0, 0.1, 6.0
 KNN = 3
+# The background the reader's taste is told apart from: the papers featured most
+# recently up to the window's last day (the window's own included), and the ridge
+# that keeps its covariance invertible and the direction from chasing noise.
+BACKGROUND_SIZE, BACKGROUND_MIN, RIDGE = 1_000, 50, 0.03
+BACKGROUNDS_KEPT = 8  # windows' backgrounds a process keeps
 # A paper with a cosine of NEIGHBOUR_FULL or more with a rejected one sinks by the whole
 # D_NEIGHBOUR; from NEIGHBOUR_FLOOR up it sinks by a part.
 NEIGHBOUR_FLOOR, NEIGHBOUR_FULL, NEIGHBOUR_MARGIN = 0.5, 0.6, 0.2
 LIKE_MIN = 0.4  # a pick nearer than this to a positive says "like …"
+LIKE_FOLLOWED = -1  # Pick.like of a pick most like a paper of what the reader follows
 REASON_TITLE = 80
 
 
@@ -81,6 +108,8 @@ class Pick:
     reasons: list[str]
     score: float = 0.0
     updated_to: int | None = None
+    # The positive this pick is most like (LIKE_FOLLOWED: a paper of a follow), if any.
+    like: int | None = field(default=None, repr=False)
 
 
 @dataclass
@@ -92,6 +121,10 @@ class Signals:
     hidden: set[int] = field(default_factory=set)  # never listed as new
     upvoted: list[int] = field(default_factory=list)  # the most recent, newest first
     follows: list[Follow] = field(default_factory=list)
+    seeds: list[int] = field(default_factory=list)
+    saved: set[int] = field(default_factory=set)  # in any of the reader's collections
+    saved_versions: dict[int, int | None] = field(default_factory=dict)  # when saved
+    default_saved: set[int] = field(default_factory=set)  # in their "Saved"
 
 
 def library_installed() -> bool:
@@ -106,24 +139,13 @@ def saved_ids(user) -> set[int]:
     return set(Collection.objects.saved_paper_ids(user))
 
 
-def _saved_since(user, since) -> list[int]:
+def _saved_items(user) -> list[tuple]:
+    """The items of the reader's collections, newest first (library.CollectionItem)."""
     if not library_installed():
         return []
     from paperwire.library.models import CollectionItem
 
-    items = CollectionItem.objects.filter(collection__owner=user)
-    if since is not None:
-        items = items.filter(added_at__gt=since)
-    return list(items.order_by("-added_at").values_list("paper_id", flat=True)
-                [:MAX_POSITIVES])
-
-
-def _saved_versions(user) -> dict[int, int | None]:
-    if not library_installed():
-        return {}
-    from paperwire.library.models import CollectionItem
-
-    return dict(CollectionItem.objects.saved_versions(user))
+    return CollectionItem.objects.of_owner(user)
 
 
 def sent_ids(user, since: date) -> set[int]:
@@ -142,7 +164,8 @@ def sent_ids(user, since: date) -> set[int]:
 
 
 def read_signals(user) -> Signals:
-    """The reader's signals in five small queries (each bounded)."""
+    """The reader's signals in six small queries (each bounded but the saves, which
+    are read once for everything For you asks of them)."""
     from paperwire.community.models import Vote
 
     reset_at = ReaderState.reset_at_for(user)
@@ -152,9 +175,19 @@ def read_signals(user) -> Signals:
         signals.upvoted.append(pk)
         if reset_at is None or at > reset_at:
             signals.positives.setdefault(pk, "upvoted")
-    for pk in _saved_since(user, reset_at):
+    items = _saved_items(user)
+    learned = [pk for pk, _, at, _ in items if reset_at is None or at > reset_at]
+    for pk in learned[:MAX_POSITIVES]:
         signals.positives.setdefault(pk, "saved")
-    for pk in Seed.objects.filter(user=user).values_list("paper_id", flat=True)[:MAX_POSITIVES]:
+    signals.saved = {pk for pk, *_ in items}
+    signals.default_saved = {pk for pk, _, _, default in items if default}
+    if items:
+        from paperwire.library.models import highest_versions
+
+        signals.saved_versions = highest_versions((pk, v) for pk, v, *_ in items)
+    signals.seeds = list(Seed.objects.filter(user=user)
+                         .values_list("paper_id", flat=True)[:MAX_POSITIVES])
+    for pk in signals.seeds:
         signals.positives.setdefault(pk, "picked")
     # Every mark hides its paper; the recent ones since a reset also teach the model.
     for pk, at in (NotInterested.objects.filter(user=user).order_by("-created_at")
@@ -189,13 +222,152 @@ def _stack(vectors: list[np.ndarray]) -> np.ndarray | None:
     return np.stack(vectors) if vectors else None
 
 
+_WORD = re.compile(r"[a-z][a-z0-9\-]+")
+LEXICON_MIN_DF = 2  # a term in fewer of the background's papers has no column
+
+
+def _terms(text: str) -> Counter:
+    """A text's words and pairs of words, lower-cased, counted."""
+    words = _WORD.findall(text.lower())
+    return Counter(words + [f"{a} {b}" for a, b in pairwise(words)])
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """Papers as l2-normalised tf-idf rows over their words and pairs of words
+    (sublinear tf, as arxiv-sanity's), in compressed sparse rows: row i's columns are
+    indices[indptr[i]:indptr[i + 1]], its values the same slice of data."""
+
+    rows: dict[int, int]  # paper id → row
+    indptr: np.ndarray
+    indices: np.ndarray
+    data: np.ndarray
+    columns: int
+
+    @classmethod
+    def of(cls, texts: dict[int, str]) -> Lexicon:
+        counted = {pk: _terms(text) for pk, text in texts.items()}
+        df = Counter(term for terms in counted.values() for term in terms)
+        vocabulary: dict[str, int] = {}
+        for term, n in df.items():
+            if n >= LEXICON_MIN_DF:
+                vocabulary[term] = len(vocabulary)
+        idf = np.array([math.log((1 + len(counted)) / (1 + df[t])) + 1 for t in vocabulary])
+        rows, indptr, indices, data = {}, [0], [], []
+        for row, (pk, terms) in enumerate(counted.items()):
+            kept = [(vocabulary[t], n) for t, n in terms.items() if t in vocabulary]
+            columns = [c for c, _ in kept]
+            values = np.array([1 + math.log(n) for _, n in kept]) * idf[columns]
+            norm = float(np.linalg.norm(values))
+            rows[pk] = row
+            indices.extend(columns)
+            data.extend(values / norm if norm > 0 else values)
+            indptr.append(len(indices))
+        return cls(rows, np.array(indptr, dtype=np.int64), np.array(indices, dtype=np.int64),
+                   np.array(data, dtype=np.float64), len(vocabulary))
+
+    def similarity(self, positive_ids: list[int], candidate_ids: list[int]) -> np.ndarray:
+        """Each candidate's cosine with the centroid of the positives' rows; 0 for a
+        paper with no row (and for all when no positive has one)."""
+        found = np.zeros(len(candidate_ids))
+        columns, values = self._cells([self.rows[pk] for pk in positive_ids if pk in self.rows])
+        if not len(columns):
+            return found
+        centroid = np.bincount(columns, weights=values, minlength=self.columns)
+        # Sums, not BLAS: its threads cost more than they save on vectors this small.
+        norm = math.sqrt(float(np.square(centroid).sum()))
+        if norm == 0:
+            return found
+        at = [i for i, pk in enumerate(candidate_ids) if pk in self.rows]
+        rows = [self.rows[candidate_ids[i]] for i in at]
+        lengths = self.indptr[np.array(rows, dtype=np.int64) + 1] - self.indptr[rows]
+        columns, values = self._cells(rows)
+        owner = np.repeat(np.arange(len(rows)), lengths)
+        found[at] = np.bincount(owner, weights=values * centroid[columns],
+                                minlength=len(rows)) / norm
+        return found
+
+    def _cells(self, rows: list[int]) -> tuple[np.ndarray, np.ndarray]:
+        """The columns and values of these rows, one after the other."""
+        if not rows:
+            return np.zeros(0, dtype=np.int64), np.zeros(0)
+        picked = np.concatenate([np.arange(self.indptr[r], self.indptr[r + 1]) for r in rows])
+        return self.indices[picked], self.data[picked]
+
+
+@dataclass(frozen=True)
+class Background:
+    """What papers look like whoever reads them, from a sample of recent ones: the mean
+    of their vectors, the inverse of their covariance (plus RIDGE on the diagonal), and
+    their words (a Lexicon, whose idf is theirs)."""
+
+    mean: np.ndarray
+    precision: np.ndarray
+    lexicon: Lexicon
+
+    @classmethod
+    def of(cls, vectors: np.ndarray, texts: dict[int, str], ridge: float = RIDGE
+           ) -> Background:
+        x = np.asarray(vectors, dtype=np.float64)
+        mean = x.mean(axis=0)
+        centred = x - mean
+        covariance = centred.T @ centred / len(x)
+        precision = np.linalg.inv(covariance + ridge * np.eye(x.shape[1]))
+        return cls(mean, precision, Lexicon.of(texts))
+
+
+_backgrounds: OrderedDict[tuple, Background | None] = OrderedDict()
+
+
+def background(last: date) -> Background | None:
+    """The Background of the BACKGROUND_SIZE embedded papers featured most recently up
+    to `last`; None with fewer than BACKGROUND_MIN of them.
+
+    The same for every reader, so each process keeps a few (BACKGROUNDS_KEPT), under a
+    key naming the model, the day, which papers these are and the newest stored vector
+    (a paper re-embedded after a change of text): reading the ids and that vector's time
+    costs two indexed queries. Building one reads the papers' vectors and texts, inverts
+    a 384 x 384 matrix and counts the words (about a second for 1,000 papers, once per
+    process and day or new vector); using one is a matrix-vector product and a sparse
+    one per reader.
+    """
+    from paperwire.search.embeddings import model_key
+    from paperwire.search.models import PaperEmbedding
+
+    model = model_key()
+    ids = list(Paper.objects.visible().filter(featured_on__lte=last)
+               .order_by("-featured_on", "-pk").values_list("pk", flat=True)
+               [:BACKGROUND_SIZE])
+    newest_vector = (PaperEmbedding.objects.filter(model=model)
+                     .aggregate(newest=Max("updated_at"))["newest"])
+    key = (model, last, hash(tuple(ids)), newest_vector)
+    if key in _backgrounds:
+        _backgrounds.move_to_end(key)
+        return _backgrounds[key]
+    vectors = _vectors(ids)
+    found = None
+    if len(vectors) >= BACKGROUND_MIN:
+        texts = {pk: f"{title} {abstract}" for pk, title, abstract in
+                 Paper.objects.filter(pk__in=list(vectors))
+                 .values_list("pk", "title", "abstract")}
+        found = Background.of(np.stack(list(vectors.values())), texts)
+    _backgrounds[key] = found
+    while len(_backgrounds) > BACKGROUNDS_KEPT:
+        _backgrounds.popitem(last=False)
+    return found
+
+
 def score_candidates(candidates: np.ndarray, positives: np.ndarray | None,
-                     negatives: np.ndarray | None, trending: np.ndarray
+                     negatives: np.ndarray | None, trending: np.ndarray,
+                     background: Background | None = None,
+                     words: np.ndarray | None = None
                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(score, nearest positive's row, its cosine) for each candidate row.
 
     `candidates`, `positives` and `negatives` are unit vectors by row; `trending` the
-    candidates' trending scores. Pure numpy, shared with the benchmark.
+    candidates' trending scores; `background` what recent papers look like (without
+    one, the candidates' own mean stands for it); `words` each candidate's tf-idf cosine
+    with the positives' words (Lexicon.similarity). Pure numpy.
     """
     n = len(candidates)
     best = trending.max() if len(trending) else 0.0
@@ -204,18 +376,13 @@ def score_candidates(candidates: np.ndarray, positives: np.ndarray | None,
     nearest_sim = np.zeros(n)
     if positives is not None and len(positives) and n:
         sims = candidates @ positives.T
-        # Centred on the window's mean: every paper here is "about language models"
-        # to some degree, and that shared direction says nothing about this reader.
-        mean = candidates.mean(axis=0)
-        centred = candidates - mean
-        centroid = positives.mean(axis=0) - mean
-        norms = np.linalg.norm(centred, axis=1) * np.linalg.norm(centroid)
-        score = score + A_CENTROID * np.divide(centred @ centroid, norms,
-                                               out=np.zeros(n), where=norms > 0)
+        score = score + A_LINEAR * _linear(candidates, positives, background)
         nearest = sims.argmax(axis=1)
         nearest_sim = sims[np.arange(n), nearest]
         top = np.sort(sims, axis=1)[:, -min(KNN, sims.shape[1]):]
         score = score + B_NEAREST * nearest_sim + C_KNN * top.mean(axis=1)
+        if words is not None:
+            score = score + F_WORDS * words
     if negatives is not None and len(negatives) and n:
         closest = (candidates @ negatives.T).max(axis=1)
         near = np.clip((closest - NEIGHBOUR_FLOOR) / (NEIGHBOUR_FULL - NEIGHBOUR_FLOOR), 0, 1)
@@ -224,6 +391,34 @@ def score_candidates(candidates: np.ndarray, positives: np.ndarray | None,
         gate = np.clip((closest - nearest_sim + NEIGHBOUR_MARGIN) / NEIGHBOUR_MARGIN, 0, 1)
         score = score - D_NEIGHBOUR * near * gate
     return score, nearest, nearest_sim
+
+
+def _linear(candidates: np.ndarray, positives: np.ndarray,
+            background: Background | None) -> np.ndarray:
+    """The linear term: how far along the reader's direction each candidate lies, 0 at
+    the background's mean and 1 at the positives' mean.
+
+    With a background the direction is linear discriminant analysis's,
+    w = (Σ + λI)⁻¹ (μ_positives − μ_background): the positives told apart from the
+    background, as the SVM baseline tells them apart from every other paper, with the
+    directions in which all papers vary a lot (that say little about this reader)
+    weighed down. Without one, the cosine with the positives' centroid, both centred on
+    the candidates' mean: every paper here is "about language models" to some degree,
+    and that shared direction says nothing about this reader.
+    """
+    n = len(candidates)
+    if background is None:
+        mean = candidates.mean(axis=0)
+        centred = candidates - mean
+        centroid = positives.mean(axis=0) - mean
+        norms = np.linalg.norm(centred, axis=1) * np.linalg.norm(centroid)
+        return np.divide(centred @ centroid, norms, out=np.zeros(n), where=norms > 0)
+    difference = positives.mean(axis=0) - background.mean
+    direction = background.precision @ difference
+    scale = float(direction @ difference)  # > 0 unless the positives sit on the mean
+    if scale <= 1e-12:
+        return np.zeros(n)
+    return ((candidates - background.mean) @ direction) / scale
 
 
 def _topic_matches(topic: Follow, papers: list[Paper], vectors: dict[int, np.ndarray]
@@ -284,14 +479,30 @@ def window(days: int) -> tuple[date, date] | None:
     return newest - timedelta(days=days - 1), newest
 
 
+# What ranking a candidate needs (follows, reasons, never twice); its card's fields are
+# read for the picks alone (card_papers).
+RANKING_FIELDS = ("author_names", "categories", "primary_category", "version",
+                  "organisation_id", "organisation__name")
+TOPIC_FIELDS = ("title", "abstract")  # read only for a reader following a topic
+PICK_FIELDS = (*CARD_FIELDS, "primary_category", "version", "organisation_id", "project_url")
+
+
+def card_papers(ids) -> dict[int, Paper]:
+    """These papers with what their cards (and the API's paper objects) show, in one
+    query: the organisation, stars and thumbnail joined."""
+    return (Paper.objects.select_related(*CARD_RELATIONS).only(*PICK_FIELDS)
+            .in_bulk(list(ids)))
+
+
 def for_you(user, days: int = DEFAULT_DAYS, limit: int = 20, *,
             first: date | None = None, last: date | None = None,
             exclude: set[int] | frozenset[int] = frozenset(),
-            record: bool = True) -> list[Pick]:
+            record: bool = True, signals: Signals | None = None) -> list[Pick]:
     """The reader's For you: updated papers first, then what they follow, then the rest
     by the model. `first`/`last` give the featured days (a digest's window); otherwise
     the last `days` days up to the newest featured day. `record` remembers what was
-    shown, so it is not listed as new once a newer day is featured."""
+    shown, so it is not listed as new once a newer day is featured. `signals` (from
+    read_signals) saves reading them again when the caller has them."""
     limit = max(1, min(limit, MAX_LIMIT))
     newest = Paper.objects.latest_featured_day()
     if newest is None:
@@ -299,18 +510,25 @@ def for_you(user, days: int = DEFAULT_DAYS, limit: int = 20, *,
     if first is None or last is None:
         last = newest
         first = last - timedelta(days=max(1, days) - 1)
-    signals = read_signals(user)
+    if signals is None:
+        signals = read_signals(user)
+    # The candidates with what ranking them needs; the cards' fields (the abstract
+    # above all) only for the picks, below.
+    fields = RANKING_FIELDS + (TOPIC_FIELDS if any(f.kind == TOPIC for f in signals.follows)
+                               else ())
     rows = list(Paper.objects.trending(reference=last, since=first)
-                .select_related("organisation")
-                .only(*CARD_FIELDS, "primary_category", "version", "organisation_id")
-                [:MAX_CANDIDATES])
+                .select_related("organisation").only(*fields)[:MAX_CANDIDATES])
     candidate_ids = [p.pk for p in rows]
-    hidden = _never_twice(user, signals, candidate_ids, first, newest) | set(exclude)
-    updated = _updated(user, signals, newest) if record else []
+    # What For you showed the reader of these papers, and of those they upvoted or
+    # saved (for "updated to vN"): one query for both uses.
+    seen = {row.paper_id: row for row in Seen.objects.filter(
+        user=user, paper_id__in=set(candidate_ids) | set(signals.upvoted)
+        | set(signals.saved_versions))}
+    hidden = _never_twice(user, signals, candidate_ids, first, newest, seen) | set(exclude)
+    updated = _updated(user, signals, newest, seen) if record else []
     updated_ids = {pick.paper.pk for pick in updated}
     candidates = [p for p in rows if p.pk not in hidden and p.pk not in updated_ids]
 
-    follow_paper_ids: list[int] = []
     vectors = _vectors([p.pk for p in candidates] + list(signals.positives)
                        + signals.negatives)
     reasons = follow_reasons(signals.follows, candidates, vectors)
@@ -322,30 +540,52 @@ def for_you(user, days: int = DEFAULT_DAYS, limit: int = 20, *,
     negatives = _stack([vectors[pk] for pk in signals.negatives if pk in vectors])
     with_vector = [p for p in candidates if p.pk in vectors]
     without = [p for p in candidates if p.pk not in vectors]
-    matrix = _stack([vectors[p.pk] for p in with_vector])
-    trending = np.array([p.trending_score for p in with_vector], dtype=np.float64)
     scored: list[Pick] = []
-    if matrix is not None:
-        score, nearest, nearest_sim = score_candidates(matrix, positives, negatives, trending)
-        titles = dict(Paper.objects.filter(pk__in=positive_ids).values_list("pk", "title"))
+    if with_vector:
+        matrix = np.stack([vectors[p.pk] for p in with_vector])
+        trending = np.array([p.trending_score for p in with_vector], dtype=np.float64)
+        known = background(last) if positives is not None else None
+        words = (known.lexicon.similarity(positive_ids + follow_paper_ids,
+                                          [p.pk for p in with_vector])
+                 if known is not None else None)
+        score, nearest, nearest_sim = score_candidates(matrix, positives, negatives,
+                                                       trending, known, words)
         for i, paper in enumerate(with_vector):
-            why = list(reasons.get(paper.pk, []))
+            pick = Pick(paper, list(reasons.get(paper.pk, [])), float(score[i]))
             row = int(nearest[i])
-            if not why and 0 <= row < len(positive_ids) and nearest_sim[i] >= LIKE_MIN:
-                liked = positive_ids[row]
-                why = [f"like “{_title(titles.get(liked, ''))}”, which you "
-                       f"{signals.positives[liked]}"]
-            elif not why and row >= 0 and nearest_sim[i] >= LIKE_MIN:
-                why = ["like papers of what you follow"]
-            scored.append(Pick(paper, why or [_trending_reason(paper)], float(score[i])))
+            if not pick.reasons and row >= 0 and nearest_sim[i] >= LIKE_MIN:
+                # Which positive it is like: worded once the picks are known (below).
+                pick.like = positive_ids[row] if row < len(positive_ids) else LIKE_FOLLOWED
+            scored.append(pick)
     # A paper not embedded yet has no place in the model: after the others, by trending.
-    scored += [Pick(p, reasons.get(p.pk) or [_trending_reason(p)], -10.0) for p in without]
+    scored += [Pick(p, list(reasons.get(p.pk, [])), -10.0) for p in without]
     followed = sorted((s for s in scored if s.paper.pk in reasons), key=lambda s: -s.score)
     rest = sorted((s for s in scored if s.paper.pk not in reasons), key=lambda s: -s.score)
     picks = (updated + followed + rest)[:limit]
+    _word_reasons(picks, signals)
+    cards = card_papers(p.paper.pk for p in picks if p.updated_to is None)
+    for pick in picks:
+        pick.paper = cards.get(pick.paper.pk, pick.paper)
     if record:
         _remember(user, picks, newest)
     return picks
+
+
+def _word_reasons(picks: list[Pick], signals: Signals) -> None:
+    """Give each pick without a reason yet its "like …" or "trending in …"."""
+    liked = {p.like for p in picks if not p.reasons and p.like not in (None, LIKE_FOLLOWED)}
+    titles = (dict(Paper.objects.filter(pk__in=liked).values_list("pk", "title"))
+              if liked else {})
+    for pick in picks:
+        if pick.reasons:
+            continue
+        if pick.like == LIKE_FOLLOWED:
+            pick.reasons = ["like papers of what you follow"]
+        elif pick.like is not None:
+            pick.reasons = [f"like “{_title(titles.get(pick.like, ''))}”, which you "
+                            f"{signals.positives[pick.like]}"]
+        else:
+            pick.reasons = [_trending_reason(pick.paper)]
 
 
 def _trending_reason(paper: Paper) -> str:
@@ -354,29 +594,31 @@ def _trending_reason(paper: Paper) -> str:
 
 
 def _never_twice(user, signals: Signals, candidate_ids: list[int], first: date,
-                 newest: date) -> set[int]:
+                 newest: date, seen: dict[int, Seen]) -> set[int]:
     """Candidates not to list as new: marked, upvoted, saved, picked as a seed, sent in
     a digest, or shown before the newest featured day."""
     from paperwire.community.models import Vote
 
     hidden = set(signals.hidden)
-    hidden |= {pk for pk, how in signals.positives.items() if how == "picked"}  # seeds
-    hidden |= set(Vote.objects.filter(user=user, paper_id__in=candidate_ids)
-                  .values_list("paper_id", flat=True))
-    hidden |= saved_ids(user) & set(candidate_ids)
+    hidden |= set(signals.seeds)
+    if len(signals.upvoted) < MAX_POSITIVES:  # every upvote of the reader's is known
+        hidden |= set(signals.upvoted)
+    else:
+        hidden |= set(Vote.objects.filter(user=user, paper_id__in=candidate_ids)
+                      .values_list("paper_id", flat=True))
+    candidates = set(candidate_ids)
+    hidden |= signals.saved & candidates
     hidden |= sent_ids(user, first - SENT_LOOKBACK)
-    hidden |= set(Seen.objects.filter(user=user, paper_id__in=candidate_ids)
-                  .filter(~Q(how=Seen.SHOWN) | Q(shown_through__lt=newest))
-                  .values_list("paper_id", flat=True))
+    hidden |= {pk for pk, row in seen.items() if pk in candidates and (
+        row.how != Seen.SHOWN or (row.shown_through is not None
+                                  and row.shown_through < newest))}
     return hidden
 
 
-def _updated(user, signals: Signals, newest: date) -> list[Pick]:
+def _updated(user, signals: Signals, newest: date, seen: dict[int, Seen]) -> list[Pick]:
     """Upvoted or saved papers with a newer version than the one the reader knew."""
-    known = _saved_versions(user)
+    known = signals.saved_versions
     upvoted = signals.upvoted
-    seen = {s.paper_id: s for s in Seen.objects.filter(user=user,
-                                                         paper_id__in=upvoted + list(known))}
     current = (Paper.objects.visible().filter(pk__in=set(upvoted) | set(known))
                .exclude(pk__in=signals.hidden).values_list("pk", "version"))
     updated, first_seen = {}, []
@@ -399,9 +641,8 @@ def _updated(user, signals: Signals, newest: date) -> list[Pick]:
     Seen.objects.bulk_create(first_seen, ignore_conflicts=True)
     if not updated:
         return []
-    papers = Paper.objects.filter(pk__in=updated).select_related("organisation").only(
-        *CARD_FIELDS, "primary_category", "version", "organisation_id")
-    return [Pick(p, [f"updated to v{p.version}"], updated_to=p.version) for p in papers]
+    return [Pick(p, [f"updated to v{p.version}"], updated_to=p.version)
+            for p in card_papers(updated).values()]
 
 
 def _remember(user, picks: list[Pick], newest: date) -> None:

@@ -25,7 +25,14 @@ from paperwire.papers.models import Paper
 from paperwire.reader import tokens
 from paperwire.reader.forms import DaysForm, FollowForm, SeedForm
 from paperwire.reader.models import FOLLOW_KINDS, Follow, NotInterested, ReaderState, Seed
-from paperwire.reader.ranking import DAY_CHOICES, for_you, library_installed, saved_ids
+from paperwire.reader.ranking import (
+    DAY_CHOICES,
+    for_you,
+    library_installed,
+    read_signals,
+    saved_ids,
+)
+from paperwire.reader.templatetags.reader import remember_marks
 
 FOR_YOU_LIMIT = 20
 # Moved on every change of follows or marks: the cached lists' ETags name this cookie
@@ -63,12 +70,19 @@ def _next_or(request: HttpRequest, fallback: str) -> str:
 def for_you_page(request: HttpRequest) -> HttpResponse:
     form = DaysForm(request.GET)
     days = form.cleaned_data["days"] if form.is_valid() else 7
-    picks = for_you(request.user, days=days, limit=FOR_YOU_LIMIT)
-    follows = Follow.objects.filter(user=request.user).exists()
+    signals = read_signals(request.user)
+    picks = for_you(request.user, days=days, limit=FOR_YOU_LIMIT, signals=signals)
+    # The cards' "not interested" and Save buttons need the reader's marks and saves:
+    # read already.
+    remember_marks(request, signals.hidden)
+    if library_installed():
+        from paperwire.library.templatetags.library import remember_saved
+
+        remember_saved(request, signals.default_saved)
     return render(request, "reader/for_you.html", {
         "section": "for-you", "picks": picks, "papers": [p.paper for p in picks],
-        "days": days, "day_choices": DAY_CHOICES, "has_follows": follows,
-        "has_seeds": Seed.objects.filter(user=request.user).exists(),
+        "days": days, "day_choices": DAY_CHOICES, "has_follows": bool(signals.follows),
+        "has_seeds": bool(signals.seeds),
     }, status=200 if form.is_valid() else 400)
 
 

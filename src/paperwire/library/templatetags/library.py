@@ -14,6 +14,12 @@ from paperwire.library.models import Collection
 register = template.Library()
 
 
+def remember_saved(request, paper_ids: set[int]) -> None:
+    """The reader's "Saved" papers, read by the view already: the buttons then ask
+    nothing."""
+    request._pw_default_saved = set(paper_ids)
+
+
 @register.inclusion_tag("library/_save_control.html", takes_context=True)
 def save_button(context, paper) -> dict:
     user = context.get("user")

@@ -15,6 +15,11 @@ from paperwire.reader.models import Follow, NotInterested
 register = template.Library()
 
 
+def remember_marks(request, paper_ids: set[int]) -> None:
+    """The reader's marks, read by the view already: the buttons then ask nothing."""
+    request._pw_not_interested = set(paper_ids)
+
+
 def _marked_ids(request, user) -> set[int]:
     cached = getattr(request, "_pw_not_interested", None)
     if cached is None:

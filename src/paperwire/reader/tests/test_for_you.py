@@ -1,5 +1,6 @@
 """For you over the real subset: cold start, follows, upvotes, "not interested",
-reset, the window of days, never twice and "updated to vN"."""
+reset, the window of days, never twice and "updated to vN"; the background and the
+words the model reads."""
 
 from __future__ import annotations
 
@@ -9,8 +10,9 @@ from paperwire.community.models import Vote
 from paperwire.digests.models import Delivery, Subscriber
 from paperwire.papers.models import Paper
 from paperwire.reader.models import Follow, NotInterested, ReaderState, Seed
-from paperwire.reader.ranking import for_you
+from paperwire.reader.ranking import Lexicon, background, for_you
 from paperwire.reader.tests.conftest import DAY, speculative
+from paperwire.search.models import PaperEmbedding
 
 
 def _ids(picks) -> list[str]:
@@ -155,3 +157,29 @@ def test_one_readers_signals_never_reach_another(alice, bob, featured):
     bobs = for_you(bob, limit=100)
     assert all(r.startswith("trending") for p in bobs for r in p.reasons)
     assert len(bobs) == len(featured)
+
+
+def test_the_words_of_liked_papers_find_the_papers_that_share_them():
+    lexicon = Lexicon.of({1: "Gaussian splatting for scenes", 2: "Gaussian splatting of heads",
+                          3: "Speech recognition for calls", 4: "Speech synthesis of calls"})
+    liked, other, unrelated, unknown = lexicon.similarity([1], [2, 3, 4, 99])
+    assert liked > other > 0  # "gaussian splatting" against a lone "for"
+    assert unrelated == unknown == 0
+    assert not lexicon.similarity([99], [1, 2]).any()  # no positive has words here
+
+
+def test_the_background_is_kept_until_its_papers_change(featured):
+    kept = background(DAY)
+    assert kept is not None and background(DAY) is kept
+    Paper.objects.create(arxiv_id="2410.99999", title="A newer paper", featured_on=DAY)
+    assert background(DAY) is not kept
+
+
+def test_it_ranks_without_a_background_when_too_few_papers_are_embedded(alice, featured):
+    liked, *others = speculative(featured)
+    Vote.objects.set_vote(alice, liked, True)
+    PaperEmbedding.objects.exclude(paper__in=[liked, *others]).delete()
+    assert background(DAY) is None
+    picks = for_you(alice, days=7, limit=3)
+    assert {p.paper.pk for p in picks} <= {p.pk for p in others}
+    assert picks[0].reasons[0].endswith("”, which you upvoted")

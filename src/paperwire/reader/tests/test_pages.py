@@ -3,11 +3,14 @@ and paper pages, seeds, reset; and that no one else reaches them."""
 
 from __future__ import annotations
 
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
+from paperwire.community.models import Vote
 from paperwire.papers.models import Author, Organisation, Paper, PaperAuthor
 from paperwire.reader.models import MAX_FOLLOWS, Follow, NotInterested, Seed
-from paperwire.reader.tests.conftest import logged_in
+from paperwire.reader.tests.conftest import DAY, EARLIER, logged_in, speculative
 
 
 def test_it_shows_for_you_with_reasons(alice, featured):
@@ -154,3 +157,23 @@ def test_a_mark_or_a_follow_changes_the_lists_etag(alice, featured):
     response = client.get(f"/authors/{author.pk}", headers={"if-none-match": etag})
     assert response.status_code == 200
     assert "Following Diyi Yang" in response.content.decode()
+
+
+def test_the_for_you_page_asks_as_many_queries_for_3_cards_as_for_20(alice, featured):
+    liked, *like_it = sorted(speculative(featured), key=lambda p: p.pk)[:3]
+    Paper.objects.update(featured_on=EARLIER)
+    Paper.objects.filter(pk__in=[liked.pk, *(p.pk for p in like_it)]).update(featured_on=DAY)
+    Vote.objects.set_vote(alice, liked, True)
+    client = logged_in(alice)
+    client.get("/for-you?days=1")  # the process keeps the background from here on
+    with CaptureQueriesContext(connection) as few:
+        html = client.get("/for-you?days=1").content.decode()
+    assert html.count('<article class="card">') == 2  # the upvoted one is not new
+    with CaptureQueriesContext(connection) as many:
+        html = client.get("/for-you?days=3").content.decode()
+    assert html.count('<article class="card">') == 20
+    # session, user, newest day; the reader's reset, votes, saves, seeds, marks and
+    # follows; the candidates, what was seen of them, digests sent, the upvoted papers'
+    # versions, vectors, the background's papers and newest vector, the liked papers'
+    # titles, the cards, what was shown (written); the cards' votes and keywords
+    assert len(few.captured_queries) == len(many.captured_queries) == 21

@@ -60,7 +60,8 @@ from itertools import pairwise
 
 import numpy as np
 from django.apps import apps
-from django.db.models import Max
+from django.db import transaction
+from django.db.models import Count, Max, Sum
 from django.utils import timezone
 
 from paperwire.papers.models import CARD_FIELDS, CARD_RELATIONS, Paper
@@ -324,26 +325,30 @@ def background(last: date) -> Background | None:
     to `last`; None with fewer than BACKGROUND_MIN of them.
 
     The same for every reader, so each process keeps a few (BACKGROUNDS_KEPT), under a
-    key naming the model, the day, which papers these are and the newest stored vector
-    (a paper re-embedded after a change of text): reading the ids and that vector's time
-    costs two indexed queries. Building one reads the papers' vectors and texts, inverts
-    a 384 x 384 matrix and counts the words (about a second for 1,000 papers, once per
-    process and day or new vector); using one is a matrix-vector product and a sparse
-    one per reader.
+    key naming the model, the day, the papers featured on that day (their count and
+    the sum of their ids: papers arrive on the newest day) and the newest stored vector
+    (a paper embedded late, or again after a change of text): two indexed queries. A
+    change to an older day (a paper hidden) is seen once a newer day is featured; the
+    background is a sample, and one paper more or less barely moves it. Building one
+    reads the papers' vectors and texts, inverts a 384 x 384 matrix and counts the words
+    (a second or so for 1,000 papers, once per process and key); using one is a
+    matrix-vector product and a sparse one per reader.
     """
     from paperwire.search.embeddings import model_key
     from paperwire.search.models import PaperEmbedding
 
     model = model_key()
-    ids = list(Paper.objects.visible().filter(featured_on__lte=last)
-               .order_by("-featured_on", "-pk").values_list("pk", flat=True)
-               [:BACKGROUND_SIZE])
+    day = (Paper.objects.visible().filter(featured_on=last)
+           .aggregate(count=Count("pk"), total=Sum("pk")))
     newest_vector = (PaperEmbedding.objects.filter(model=model)
                      .aggregate(newest=Max("updated_at"))["newest"])
-    key = (model, last, hash(tuple(ids)), newest_vector)
+    key = (model, last, day["count"], day["total"], newest_vector)
     if key in _backgrounds:
         _backgrounds.move_to_end(key)
         return _backgrounds[key]
+    ids = list(Paper.objects.visible().filter(featured_on__lte=last)
+               .order_by("-featured_on", "-pk").values_list("pk", flat=True)
+               [:BACKGROUND_SIZE])
     vectors = _vectors(ids)
     found = None
     if len(vectors) >= BACKGROUND_MIN:
@@ -525,7 +530,7 @@ def for_you(user, days: int = DEFAULT_DAYS, limit: int = 20, *,
         user=user, paper_id__in=set(candidate_ids) | set(signals.upvoted)
         | set(signals.saved_versions))}
     hidden = _never_twice(user, signals, candidate_ids, first, newest, seen) | set(exclude)
-    updated = _updated(user, signals, newest, seen) if record else []
+    updated, first_seen = _updated(user, signals, newest, seen) if record else ([], [])
     updated_ids = {pick.paper.pk for pick in updated}
     candidates = [p for p in rows if p.pk not in hidden and p.pk not in updated_ids]
 
@@ -567,7 +572,7 @@ def for_you(user, days: int = DEFAULT_DAYS, limit: int = 20, *,
     for pick in picks:
         pick.paper = cards.get(pick.paper.pk, pick.paper)
     if record:
-        _remember(user, picks, newest)
+        _remember(user, picks, newest, seen, first_seen)
     return picks
 
 
@@ -615,8 +620,11 @@ def _never_twice(user, signals: Signals, candidate_ids: list[int], first: date,
     return hidden
 
 
-def _updated(user, signals: Signals, newest: date, seen: dict[int, Seen]) -> list[Pick]:
-    """Upvoted or saved papers with a newer version than the one the reader knew."""
+def _updated(user, signals: Signals, newest: date, seen: dict[int, Seen]
+             ) -> tuple[list[Pick], list[Seen]]:
+    """Upvoted or saved papers with a newer version than the one the reader knew; and
+    the rows to write for those For you meets for the first time (_remember writes
+    them)."""
     known = signals.saved_versions
     upvoted = signals.upvoted
     current = (Paper.objects.visible().filter(pk__in=set(upvoted) | set(known))
@@ -638,23 +646,32 @@ def _updated(user, signals: Signals, newest: date, seen: dict[int, Seen]) -> lis
         again = row is not None and row.how == Seen.UPDATED and row.shown_through == newest
         if newer or again:
             updated[pk] = current_version
-    Seen.objects.bulk_create(first_seen, ignore_conflicts=True)
     if not updated:
-        return []
+        return [], first_seen
     return [Pick(p, [f"updated to v{p.version}"], updated_to=p.version)
-            for p in card_papers(updated).values()]
+            for p in card_papers(updated).values()], first_seen
 
 
-def _remember(user, picks: list[Pick], newest: date) -> None:
+def _remember(user, picks: list[Pick], newest: date, seen: dict[int, Seen],
+              first_seen: list[Seen]) -> None:
     """Record what was shown: new picks as shown through the newest day, updated ones
-    at the version shown (so an update shows once)."""
+    at the version shown (so an update shows once); and the versions of upvotes and
+    saves met for the first time. One transaction, and none when nothing is new (a
+    reader reloading the page writes nothing)."""
     now = timezone.now()
-    new = [p for p in picks if p.updated_to is None]
-    Seen.objects.bulk_create(
-        [Seen(user=user, paper=p.paper, version=p.paper.version, how=Seen.SHOWN,
-              shown_through=newest, at=now) for p in new], ignore_conflicts=True)
-    for pick in picks:
-        if pick.updated_to is not None:
+    shown = [Seen(user=user, paper=p.paper, version=p.paper.version, how=Seen.SHOWN,
+                  shown_through=newest, at=now)
+             for p in picks if p.updated_to is None and p.paper.pk not in seen]
+    updates = [p for p in picks if p.updated_to is not None and not (
+        p.paper.pk in seen and seen[p.paper.pk].how == Seen.UPDATED
+        and seen[p.paper.pk].version == p.updated_to
+        and seen[p.paper.pk].shown_through == newest)]
+    if not (first_seen or shown or updates):
+        return
+    with transaction.atomic():
+        # The first-met versions first: an update below may be of one of them.
+        Seen.objects.bulk_create(first_seen + shown, ignore_conflicts=True)
+        for pick in updates:
             Seen.objects.filter(user=user, paper=pick.paper).exclude(
                 how=Seen.UPDATED, version=pick.updated_to, shown_through=newest).update(
                 how=Seen.UPDATED, version=pick.updated_to, shown_through=newest, at=now)

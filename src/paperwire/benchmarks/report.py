@@ -238,7 +238,17 @@ def web_section(o: Outcome) -> str:
     if search is not None:
         text += (f"\n\nSearch ranking cache: **{ratio(search)}** the requests/s of the search "
                  "page with it off (PAPERWIRE_SEARCH_CACHE_SECONDS=0, every request embeds "
-                 "its query and runs both retrievers; the baseline, measured in the same run).")
+                 "its query and runs both retrievers; the baseline, measured in the same run). "
+                 "The bench's 24 queries repeat, as popular searches, next pages and re-sorts "
+                 "do; a query new to a worker is served at the rate of the baseline row.")
+    memory = d.get("memory_after_search")
+    if memory:
+        workers = " / ".join(num(v, 0) for v in memory.get("worker_pss_mib", []))
+        index = " / ".join(num(v, 0) for v in memory.get("worker_index_pss_mib", []))
+        text += (f"\n\nMemory after the search runs, as proportional set size (shared pages "
+                 f"split between the processes sharing them): **{workers} MiB** per web "
+                 f"worker, of it the memory-mapped HNSW file {index} MiB; the master, which "
+                 f"holds the preloaded query model, {num(memory.get('master_pss_mib'), 0)} MiB.")
     return text
 
 

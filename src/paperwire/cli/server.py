@@ -95,6 +95,7 @@ def run_server(*, host: str, port: int, workers: int, threads: int) -> None:
         "control_socket_disable": True,
         "pre_fork": close_connections_before_fork,
         "post_worker_init": warm_worker,
+        "worker_exit": exit_without_finalizers,
     }).run()
 
 
@@ -104,6 +105,37 @@ def close_connections_before_fork(server, worker) -> None:
     from django.db import connections
 
     connections.close_all()
+
+
+def exit_without_finalizers(server, worker) -> None:
+    """End a worker here, with the exit status it was leaving with, skipping the
+    interpreter's finalizers.
+
+    The query model's ONNX Runtime session was made in the master, before the fork; at
+    the normal interpreter exit its C++ destructors, run in the child, threw
+    std::system_error and aborted every worker (SIGABRT, "terminate called after
+    throwing …") on each stop or restart. Nothing a worker holds needs a finalizer:
+    responses are sent, the database commits as it goes, and the metrics files are
+    shared memory maps.
+    """
+    import logging
+    import os
+
+    from django.db import connections
+
+    error = sys.exc_info()[1]
+    code = error.code if isinstance(error, SystemExit) else 1
+    if code is None:
+        code = 0
+    elif not isinstance(code, int):
+        code = 1
+    try:
+        connections.close_all()
+    finally:
+        logging.shutdown()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code & 0xFF)  # as sys.exit(-1) would leave: 255
 
 
 def warm_worker(worker) -> None:

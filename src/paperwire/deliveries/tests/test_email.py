@@ -11,6 +11,7 @@ from datetime import timedelta
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from paperwire.benchmarks.common import free_port
 from paperwire.community.models import ApiToken
@@ -30,6 +31,12 @@ NASTY = "Attention <script>alert(1)</script> & “quotes”"
 def _deliver():
     collect_due(force=True)
     return send_due()
+
+
+def _client(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
 
 
 def _mail_to(owner, feed: str = "daily", **fields) -> Destination:
@@ -155,19 +162,13 @@ def test_a_deferral_is_tried_again_later(alice, smtp, frozen):
     assert report.deferred == 1 and smtp.messages == []
     row = Send.objects.get()
     assert row.status == Send.PENDING and row.attempts == 1 and "451" in row.last_error
-    assert row.next_attempt_at == frozen_now() + timedelta(seconds=60)
+    assert row.next_attempt_at == timezone.now() + timedelta(seconds=60)
     destination.refresh_from_db()
     assert destination.failures == 1 and not destination.is_paused
     frozen.shift(61)
     assert send_due().sent == 1 and len(smtp.messages) == 1
     destination.refresh_from_db()
     assert destination.failures == 0
-
-
-def frozen_now():
-    from django.utils import timezone
-
-    return timezone.now()
 
 
 def test_refusals_in_a_row_pause_the_destination(alice, smtp, frozen):
@@ -194,7 +195,7 @@ def test_a_mail_server_that_is_down_is_not_held_against_the_destination(
 
     assert report.sent == 1 and len(receiver.requests) == 1  # the webhook still went
     row = Send.objects.get(destination=mailed)
-    assert row.status == Send.PENDING and row.next_attempt_at > frozen_now()
+    assert row.status == Send.PENDING and row.next_attempt_at > timezone.now()
     mailed.refresh_from_db()
     assert mailed.failures == 0 and not mailed.is_paused
     assert "mail server is unavailable" in mailed.last_error
@@ -231,12 +232,6 @@ def test_a_stop_link_opens_no_other_destination(alice, bob, db):
     assert Client().post(f"/deliveries/stop/{token}").status_code == 400
     hook.refresh_from_db()
     assert not hook.is_paused
-
-
-def _client(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def test_the_page_adds_an_email_destination_and_sends_a_test(alice, smtp):

@@ -41,7 +41,7 @@ from itertools import pairwise
 
 import numpy as np
 
-from paperwire.benchmarks.common import median
+from paperwire.benchmarks.common import median, write_json
 from paperwire.benchmarks.fresh import in_child, rerun_in_fresh_database
 
 K = 10
@@ -410,6 +410,7 @@ def run(readers: int, papers: int, speed_readers: int, requests: int,
           f"p50 {s['page_cpu_ms_p50']:.1f}), ranking alone p50 {s['ranking_ms']['p50']:.1f} "
           f"ms (CPU {s['ranking_cpu_ms_p50']:.1f}) over {s['requests']} requests")
     print(f"load average during the run: {report['machine']['load_average']}")
-    if json_path:
-        with open(json_path, "w") as f:
-            json.dump(report, f, indent=2, default=str)
+    # Through JSON and back first: any value JSON has no type for becomes its text.
+    write_json(json_path, "recommend", {
+        "params": {"readers": readers, "papers": papers, "speed_readers": speed_readers,
+                   "requests": requests}, **json.loads(json.dumps(report, default=str))})

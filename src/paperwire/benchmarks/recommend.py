@@ -53,7 +53,7 @@ from itertools import pairwise
 
 import numpy as np
 
-from paperwire.benchmarks.common import median
+from paperwire.benchmarks.common import median, write_json
 from paperwire.benchmarks.fresh import in_child, rerun_in_fresh_database
 
 K = 10
@@ -522,9 +522,11 @@ def run(readers: int, papers: int, speed_readers: int, requests: int,
     report["machine"] = {"cpus": os.cpu_count(), "python": platform.python_version(),
                          "load_average": os.getloadavg()}
     print(f"load average during the run: {report['machine']['load_average']}")
-    if json_path:
-        with open(json_path, "w") as f:
-            json.dump(report, f, indent=2, default=str)
+    # Through JSON and back first: any value JSON has no type for becomes its text.
+    write_json(json_path, "recommend", {
+        "params": {"readers": readers, "papers": papers, "speed_readers": speed_readers,
+                   "requests": requests, "skip_speed": skip_speed},
+        **json.loads(json.dumps(report, default=str))})
 
 
 def _print_quality(q: dict) -> None:

@@ -238,7 +238,17 @@ def web_section(o: Outcome) -> str:
     if search is not None:
         text += (f"\n\nSearch ranking cache: **{ratio(search)}** the requests/s of the search "
                  "page with it off (PAPERWIRE_SEARCH_CACHE_SECONDS=0, every request embeds "
-                 "its query and runs both retrievers; the baseline, measured in the same run).")
+                 "its query and runs both retrievers; the baseline, measured in the same run). "
+                 "The bench's 24 queries repeat, as popular searches, next pages and re-sorts "
+                 "do; a query new to a worker is served at the rate of the baseline row.")
+    memory = d.get("memory_after_search")
+    if memory:
+        workers = " / ".join(num(v, 0) for v in memory.get("worker_pss_mib", []))
+        index = " / ".join(num(v, 0) for v in memory.get("worker_index_pss_mib", []))
+        text += (f"\n\nMemory after the search runs, as proportional set size (shared pages "
+                 f"split between the processes sharing them): **{workers} MiB** per web "
+                 f"worker, of it the memory-mapped HNSW file {index} MiB; the master, which "
+                 f"holds the preloaded query model, {num(memory.get('master_pss_mib'), 0)} MiB.")
     return text
 
 
@@ -335,6 +345,115 @@ def digests_section(o: Outcome) -> str:
     return text
 
 
+def _count(value: object) -> str:
+    """A count that should be 0, in bold when it is not."""
+    return f"**{num(value)}**" if _is_number(value) and value else num(value)
+
+
+def share(value: object) -> str:
+    return f"{value:.0%}" if _is_number(value) else MISSING
+
+
+def deliver_section(o: Outcome) -> str:
+    d, params = o.data, o.data.get("params", {})
+    made, clean, killed = d.get("setup", {}), d.get("clean", {}), d.get("killed", {})
+    kill_after = params.get("kill_after")
+    rows = [
+        ["clean run: wall time, start-up and feed reads included", seconds(clean.get("wall_s"))],
+        ["clean run: rate", num(clean.get("items_per_s"), 0, " items/s")],
+        ["clean run: duplicates / lost / unknown",
+         f"{_count(clean.get('duplicates'))} / {_count(clean.get('lost'))} / "
+         f"{num(clean.get('unknown'))}"],
+        ["killed run: SIGKILL after", f"{num(killed.get('killed_at'))} items arrived"],
+        ["killed run: wall time, both senders", seconds(killed.get("wall_s"))],
+        ["killed run: duplicates", _count(killed.get("duplicates"))],
+        ["killed run: lost (never arrived)", _count(killed.get("lost"))],
+        ["killed run: unknown (of which arrived)",
+         f"{num(killed.get('unknown'))} ({num(killed.get('unknown_arrived'))})"],
+        ["killed run: left unsent", _count(killed.get("unsent"))],
+        ["bad signatures, both runs",
+         _count((clean.get("bad_signatures") or 0) + (killed.get("bad_signatures") or 0)
+                if "bad_signatures" in clean or "bad_signatures" in killed else None)],
+    ]
+    return (f"{num(made.get('items'))} items ({num(made.get('destinations'))} webhook "
+            f"destinations × {num(made.get('papers'))} papers of one featured day) sent by "
+            "`paperwire deliver --now` to a local webhook receiver that verifies every "
+            "signature, on SQLite, one sender, one connection per item (`paperwire bench "
+            "deliver`). Then again from the same database, the sender SIGKILLed once "
+            f"{share(kill_after)} of the items had arrived and run again to the end: "
+            "`unknown` rows are those caught in the ambiguous instant, never resent.\n\n"
+            + table(["measure", "value"], rows))
+
+
+RECOMMENDERS = {"for you": "For you, from the signals", "for you + topic":
+                "For you, also following the topics by name", "trending":
+                "baseline: trending (the same for everyone)", "svm":
+                "baseline: arxiv-sanity-style tf-idf SVM per reader"}
+
+
+def recommend_section(o: Outcome) -> str:
+    d = o.data
+    quality, speed = d.get("quality", {}), d.get("speed", {})
+    halves = quality.get("halves", {})
+    # Each half's readers want its own topics; For you's weights were tuned on the first
+    # half only, so the held-out half's figures are the ones to quote.
+    columns = [(half, quality.get(half, {}).get("metrics", {}))
+               for half in ("held-out", "tuning", "all") if quality.get(half)]
+    names = list(dict.fromkeys(name for _, metrics in columns for name in metrics))
+    rows = [[RECOMMENDERS.get(name, name) + (f" ({quality['svm']})" if name == "svm"
+                                              and quality.get("svm") else ""),
+             *[f"{num(metrics.get(name, {}).get('precision@10'), 3)} / "
+               f"{num(metrics.get(name, {}).get('ndcg@10'), 3)}" for _, metrics in columns]]
+            for name in names]
+    readers = dict(quality.get("readers") or {})
+    readers["all"] = sum(readers.values())
+    header = {"held-out": "held-out half", "tuning": "tuning half", "all": "both halves"}
+    text = (f"For you against two baselines on the same simulated readers and held-out "
+            f"weeks (`paperwire bench recommend`): {num(readers['all'])} readers, "
+            f"each interested in one or two of {num(len(quality.get('topics') or []))} "
+            f"keyword topics of the {num(quality.get('papers'))} real papers, with upvotes "
+            f"and \"not interested\" marks on the first {num(quality.get('train_days'))} "
+            f"featured days and lists asked for {num(quality.get('held_out_weeks'))} later "
+            "weeks; a paper of the reader's topics is relevant. The topics are split in two "
+            "halves fixed before any tuning: For you's weights were chosen on the tuning "
+            f"half's readers only ({', '.join(halves.get('tuning', [])) or MISSING}); the "
+            "held-out half's readers want the other topics "
+            f"({', '.join(halves.get('held-out', [])) or MISSING}).\n\n"
+            "precision@10 / nDCG@10:\n\n"
+            + table(["list", *[f"{header[half]} ({num(readers.get(half))} readers)"
+                               for half, _ in columns]], rows))
+    marks = quality.get("held-out", {}).get("not_interested", {})
+    mark_rows = [[f"neighbours: cosine ≥ {num(quality.get(key), 1)}",
+                  share(m.get("removed_share")),
+                  f"{share(m.get('neighbour_share_before'))} → "
+                  f"{share(m.get('neighbour_share_after'))}",
+                  num(m.get("neighbours_in_list_before")), num(m.get("lists"))]
+                 for key, m in (("near", marks.get("near")), ("near_loose", marks.get("loose")))
+                 if m]
+    if mark_rows:
+        text += ("\n\nOne \"not interested\" on each list's top pick (the held-out "
+                 "half): the share of its near neighbours in the list that are gone from the "
+                 "next one, and the share of the top 10 that are neighbours, before and "
+                 "after.\n\n"
+                 + table(["near neighbours", "removed", "of the top 10", "neighbours before",
+                          "lists"], mark_rows))
+    if speed:
+        ranking, page = speed.get("ranking_ms", {}), speed.get("page_ms", {})
+        load = (d.get("machine", {}).get("load_average") or [None])[0]
+        text += (f"\n\nSpeed on {num(speed.get('papers'))} papers "
+                 f"({num(speed.get('candidates_7_days'))} in the last 7 featured days) and "
+                 f"{num(speed.get('readers'))} readers with upvotes, marks and follows, "
+                 f"{num(speed.get('requests'))} requests by random readers; load average "
+                 f"{num(load, 1)} at the end.\n\n"
+                 + table(["measure", "p50 ms", "p95 ms", "CPU p50 ms"], [
+                     ["For-you page (`GET /for-you`, Django's test client)",
+                      num(page.get("p50"), 1), num(page.get("p95"), 1),
+                      num(speed.get("page_cpu_ms_p50"), 1)],
+                     ["the ranking alone", num(ranking.get("p50"), 1),
+                      num(ranking.get("p95"), 1), num(speed.get("ranking_cpu_ms_p50"), 1)]]))
+    return text
+
+
 def memory_section(outcomes: list[Outcome]) -> str:
     rows = [[o.title, mib(o.peak_rss_bytes) if o.peak_rss_bytes else MISSING,
              seconds(o.seconds), "ok" if o.ok else "failed"] for o in outcomes]
@@ -382,7 +501,9 @@ def render(machine: dict, outcomes: list[Outcome], command: str) -> str:
 
     for key, title, body in (("web", "Web", web_section),
                              ("runtime", "Serving runtime", runtime_section),
-                             ("digests", "Digests", digests_section)):
+                             ("digests", "Digests", digests_section),
+                             ("deliver", "Deliveries", deliver_section),
+                             ("recommend", "For you", recommend_section)):
         if key in by_key:
             o = by_key[key]
             section(title, body(o) if o.ok else _failed(o))

@@ -32,11 +32,15 @@ from paperwire.benchmarks.report import Outcome, merge, render
 FULL = {"runs": 3, "ingest_records": 200_000, "search_small_papers": 10_000,
         "search_papers": 100_000, "ann_vectors": 1_000_000, "queries": 200,
         "embed_sample": 512, "web_papers": 100_000, "web_requests": 5_000,
-        "web_search_requests": 400, "digest_subscribers": 100_000, "digest_baseline": 1_000}
+        "web_search_requests": 400, "digest_subscribers": 100_000, "digest_baseline": 1_000,
+        "deliver_items": 10_000, "recommend_readers": 60, "recommend_papers": 100_000,
+        "recommend_speed_readers": 10_000, "recommend_requests": 200}
 QUICK = {"runs": 1, "ingest_records": 5_000, "search_small_papers": 2_000,
          "search_papers": 5_000, "ann_vectors": 20_000, "queries": 20, "embed_sample": 64,
          "web_papers": 2_000, "web_requests": 200, "web_search_requests": 20,
-         "digest_subscribers": 2_000, "digest_baseline": 200}
+         "digest_subscribers": 2_000, "digest_baseline": 200, "deliver_items": 200,
+         "recommend_readers": 10, "recommend_papers": 2_000, "recommend_speed_readers": 200,
+         "recommend_requests": 20}
 LOG_TAIL_LINES = 15
 
 
@@ -72,6 +76,13 @@ def plan(sizes: dict) -> list[Step]:
         Step("digests", "Digests", [*bench, "digests", "--subscribers",
                                     s["digest_subscribers"], "--baseline",
                                     s["digest_baseline"], "--runs", s["runs"]]),
+        # One clean run and one killed mid-run; its own two timed runs, no --runs.
+        Step("deliver", "Deliveries", [*bench, "deliver", "--items", s["deliver_items"]]),
+        Step("recommend", "For you", [*bench, "recommend", "--readers",
+                                      s["recommend_readers"], "--papers",
+                                      s["recommend_papers"], "--speed-readers",
+                                      s["recommend_speed_readers"], "--requests",
+                                      s["recommend_requests"]]),
     ]
 
 

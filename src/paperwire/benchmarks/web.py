@@ -315,6 +315,17 @@ def load(server: Server, paths: list[str], requests: int, concurrency: int,
 
 # -- the run ----------------------------------------------------------------------------
 
+def worker_memory(server: Server) -> dict:
+    """Each web worker's proportional set size (MiB) now, after it has served the load,
+    and how much of it is the memory-mapped HNSW file; and the master's."""
+    from paperwire.benchmarks.runtime import _children, pss
+
+    workers = [pss(pid) for pid in _children(server.process.pid)]
+    return {"worker_pss_mib": [round(total / 2**20, 1) for total, _ in workers],
+            "worker_index_pss_mib": [round(index / 2**20, 1) for _, index in workers],
+            "master_pss_mib": round(pss(server.process.pid)[0] / 2**20, 1)}
+
+
 def _checked(server: Server, result: Result) -> Result:
     """Say so at once when a scenario had errors, with the end of the server's log."""
     if result.errors:
@@ -375,6 +386,8 @@ def run(*, papers: int, requests: int, search_requests: int, concurrency: int,
                 _checked(server, load(server, search_paths, search_requests,
                                       concurrency, label))
                 for _ in range(runs)]))
+            if search_cache is None:
+                memory = worker_memory(server)
 
     table = Table(title=f"paperwire bench web: SQLite, {total:,} papers, "
                         f"{os.cpu_count()} CPUs, gunicorn {workers}x{threads}, "
@@ -393,6 +406,10 @@ def run(*, papers: int, requests: int, search_requests: int, concurrency: int,
     console.print(f"page cache: {cache_ratio:.1f}× the requests/s of the uncached page")
     console.print(f"search ranking cache: {search_ratio:.1f}× the requests/s of the search "
                   "page without it")
+    console.print("PSS per web worker after the search runs: "
+                  f"{', '.join(f'{m:.0f}' for m in memory['worker_pss_mib'])} MiB (of it the "
+                  f"HNSW file {', '.join(f'{m:.0f}' for m in memory['worker_index_pss_mib'])}"
+                  f" MiB), master {memory['master_pss_mib']:.0f} MiB")
     write_json(json_path, "web", {
         "params": {"papers": papers, "requests": requests, "search_requests": search_requests,
                    "concurrency": concurrency, "workers": workers, "threads": threads,
@@ -400,4 +417,5 @@ def run(*, papers: int, requests: int, search_requests: int, concurrency: int,
         "corpus": {"papers": total, "featured_days": len(days)},
         "scenarios": scenarios,
         "ratios": {"page_cache": cache_ratio, "search_cache": search_ratio},
+        "memory_after_search": memory,
     })

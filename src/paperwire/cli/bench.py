@@ -55,7 +55,8 @@ def bench_all(
                                                       "test of a few minutes."),
     only: str = typer.Option("", "--only", metavar="KEYS",
                              help="Comma-separated benches to run: ingest, search-small, "
-                                  "search-large, web, runtime, digests (default: all)."),
+                                  "search-large, web, runtime, digests, deliver, "
+                                  "recommend (default: all)."),
     keep: str = typer.Option(None, "--keep", metavar="DIR", show_default=False,
                              help="Keep each bench's JSON and log in this folder."),
     runs: int = _size("Repetitions for the medians [3; --quick 1]."),
@@ -76,6 +77,15 @@ def bench_all(
                                     "2,000]."),
     digest_baseline: int = _size("Subscribers built both ways for the digest baseline "
                                  "[1,000; --quick 200]."),
+    deliver_items: int = _size("Items delivered to the local webhook receiver [10,000; "
+                               "--quick 200]."),
+    recommend_readers: int = _size("Simulated readers of the For-you quality part [60; "
+                                   "--quick 10]."),
+    recommend_papers: int = _size("Papers of the For-you speed part [100,000; --quick "
+                                  "2,000]."),
+    recommend_speed_readers: int = _size("Readers of the For-you speed part [10,000; "
+                                         "--quick 200]."),
+    recommend_requests: int = _size("Timed For-you requests [200; --quick 20]."),
 ) -> None:
     """Every bench in turn, each in a child process; writes BENCHMARKS.md (medians,
     baselines measured in the same run, ratios, peak memory). A bench that fails is
@@ -92,7 +102,11 @@ def bench_all(
              "ann_vectors": ann_vectors, "queries": queries, "embed_sample": embed_sample,
              "web_papers": web_papers, "web_requests": web_requests,
              "web_search_requests": web_search_requests,
-             "digest_subscribers": digest_subscribers, "digest_baseline": digest_baseline}
+             "digest_subscribers": digest_subscribers, "digest_baseline": digest_baseline,
+             "deliver_items": deliver_items, "recommend_readers": recommend_readers,
+             "recommend_papers": recommend_papers,
+             "recommend_speed_readers": recommend_speed_readers,
+             "recommend_requests": recommend_requests}
     defaults = QUICK if quick else FULL
     sizes = {key: value if value is not None else defaults[key]
              for key, value in given.items()}

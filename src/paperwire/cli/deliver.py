@@ -15,7 +15,7 @@ def deliver(
                                   "one's feed now, whatever its schedule."),
     limit: int = typer.Option(0, min=0, help="Send at most this many items (0: all due)."),
 ) -> None:
-    """Send each destination (webhook, Slack, Discord) the new items of its feed.
+    """Send each destination (webhook, Slack, Discord, email) the new items of its feed.
 
     Safe to run again, and after a crash: an item is written to the outbox once per
     destination and sent once. The worker runs this on PAPERWIRE_DELIVERY_SCHEDULE.

@@ -1,7 +1,9 @@
 """Destinations in the JSON API (Bearer token, as the community writes):
 
 - `POST /api/me/destinations` with `{"kind", "url", "feed", "schedule"}` makes one and
-  answers `{"id", "secret"}`: the signing secret, shown this once;
+  answers `{"id", "secret"}`: the signing secret, shown this once (`"kind": "email"`
+  takes no URL, and ignores one given: it mails the token owner's own confirmed
+  address);
 - `GET /api/me/destinations` lists the token owner's (without their secrets);
 - `DELETE /api/me/destinations/{id}` deletes one.
 
@@ -28,8 +30,8 @@ router = Router(auth=TokenAuth(), tags=["deliveries"])
 
 
 class DestinationIn(Schema):
-    kind: Literal["webhook", "slack", "discord"]
-    url: str = Field(min_length=1, max_length=MAX_URL)
+    kind: Literal["webhook", "slack", "discord", "email"]
+    url: str = Field("", max_length=MAX_URL)
     feed: str = Field(min_length=1, max_length=MAX_FEED)
     schedule: Literal["immediate", "daily", "weekly"] = "immediate"
 
@@ -67,7 +69,8 @@ def list_destinations(request: HttpRequest):
 
 @router.post("/me/destinations", response={201: CreatedOut, **WRITE_ERRORS})
 def create_destination(request: HttpRequest, data: DestinationIn):
-    """Deliver a feed to a webhook, Slack or Discord. The answer's `secret` signs every
+    """Deliver a feed to a webhook, Slack, Discord, or by email to the token owner's own
+    confirmed address (`"kind": "email"`, no URL). The answer's `secret` signs every
     webhook body (`X-Paperwire-Signature-256: sha256=<HMAC-SHA256 hex>`); it is not
     shown again."""
     for value in (data.url, data.feed):

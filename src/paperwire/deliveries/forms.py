@@ -10,9 +10,11 @@ from paperwire.lib.http import MAX_URL
 
 class DestinationForm(forms.Form):
     kind = forms.ChoiceField(choices=Destination.KINDS, initial=Destination.WEBHOOK)
-    url = forms.CharField(label="URL", max_length=MAX_URL,
+    url = forms.CharField(label="URL", max_length=MAX_URL, required=False,
                           help_text="The webhook's address: your endpoint, a Slack "
-                                    "incoming webhook or a Discord webhook URL.")
+                                    "incoming webhook or a Discord webhook URL. None "
+                                    "for email, which goes to your own account's "
+                                    "confirmed address.")
     feed = forms.CharField(max_length=MAX_FEED, initial="daily",
                            help_text="daily, trending, for-you, topic:<a search>, "
                                      "collection:<one of your collections' slugs> or "

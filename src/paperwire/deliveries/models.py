@@ -1,10 +1,11 @@
 """Destinations and the outbox of what each was sent.
 
-A destination is one reader's webhook, Slack incoming webhook or Discord webhook, the
-feed it receives ("daily", "trending", "for-you", "topic:<query>", "collection:<slug>")
-and how often. Each item of a feed becomes one `Send` row per (destination, paper)
-under a unique constraint *before* anything is sent, so an item reaches a destination
-once however often the feed is read again; the rows then move through the outbox's
+A destination is one reader's webhook, Slack incoming webhook, Discord webhook or email
+(to the reader's own confirmed address: mail/transport.py), the feed it receives
+("daily", "trending", "for-you", "topic:<query>", "collection:<slug>") and how often.
+Each item of a feed becomes one `Send` row per (destination, paper) under a unique
+constraint *before* anything is sent, so an item reaches a destination once however
+often the feed is read again; the rows then move through the outbox's
 states (digests/outbox_rows.py), as the digests' rows do, and the sender's steps are in
 deliveries/outbox.py.
 """
@@ -38,18 +39,28 @@ class DestinationQuerySet(models.QuerySet):
     def create_for(self, owner, *, kind: str, url: str, feed: str,
                    schedule: str = "immediate") -> Destination:
         """A new destination of `owner`'s, every input checked (the URL resolved to a
-        public address unless PAPERWIRE_WEBHOOK_ALLOW_PRIVATE); DestinationError says
-        what is wrong."""
+        public address unless PAPERWIRE_WEBHOOK_ALLOW_PRIVATE; for email, no URL: the
+        owner's own confirmed address); DestinationError says what is wrong."""
         from paperwire.deliveries.feeds import FeedError, clean_feed
+        from paperwire.deliveries.mail.transport import refusal
         from paperwire.lib.http import UnsafeUrl, check_post_url
 
         if kind not in dict(Destination.KINDS):
-            raise DestinationError("The kind is webhook, slack or discord.")
+            raise DestinationError("The kind is webhook, slack, discord or email.")
         if schedule not in dict(Destination.SCHEDULES):
             raise DestinationError("The schedule is immediate, daily or weekly.")
         url = (url or "").strip()
+        if kind == Destination.EMAIL:
+            url = ""  # an email destination mails its owner, never an address given
+            why = refusal(owner)
+            if why:
+                raise DestinationError(why)
+        elif not url:
+            raise DestinationError("Give the URL to post to: your endpoint, a Slack "
+                                   "incoming webhook or a Discord webhook URL.")
         try:
-            check_post_url(url, allow_private=settings.WEBHOOK_ALLOW_PRIVATE)
+            if url:
+                check_post_url(url, allow_private=settings.WEBHOOK_ALLOW_PRIVATE)
             feed = clean_feed(feed, owner)
         except (UnsafeUrl, FeedError) as e:
             raise DestinationError(str(e)) from None
@@ -64,9 +75,9 @@ class DestinationQuerySet(models.QuerySet):
 
 
 class Destination(models.Model):
-    WEBHOOK, SLACK, DISCORD = "webhook", "slack", "discord"
+    WEBHOOK, SLACK, DISCORD, EMAIL = "webhook", "slack", "discord", "email"
     KINDS = [(WEBHOOK, "Webhook (signed JSON)"), (SLACK, "Slack incoming webhook"),
-             (DISCORD, "Discord webhook")]
+             (DISCORD, "Discord webhook"), (EMAIL, "Email to your own address")]
     IMMEDIATE, DAILY, WEEKLY = "immediate", "daily", "weekly"
     SCHEDULES = [(IMMEDIATE, "As soon as they appear"), (DAILY, "Daily"),
                  (WEEKLY, "Weekly")]
@@ -74,7 +85,8 @@ class Destination(models.Model):
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
                               related_name="destinations")
     kind = models.CharField(max_length=10, choices=KINDS)
-    url = models.CharField(max_length=2000)
+    # Empty for email, which goes to the owner's own address (read at each send).
+    url = models.CharField(max_length=2000, blank=True)
     # "daily", "trending", "for-you", "topic:<query>" or "collection:<slug>".
     feed = models.CharField(max_length=MAX_FEED)
     schedule = models.CharField(max_length=10, choices=SCHEDULES, default=IMMEDIATE)
@@ -123,10 +135,16 @@ class Destination(models.Model):
         return feed_name(self.feed)
 
     @property
+    def is_email(self) -> bool:
+        return self.kind == self.EMAIL
+
+    @property
     def url_shown(self) -> str:
         """The URL with its path cut: Slack and Discord keep their tokens there."""
         from urllib.parse import urlsplit
 
+        if not self.url:
+            return ""
         parts = urlsplit(self.url)
         return f"{parts.scheme}://{parts.netloc}/…" if parts.path.strip("/") else self.url
 
@@ -158,6 +176,14 @@ class Destination(models.Model):
         now = timezone.now()
         Destination.objects.filter(pk=self.pk).update(last_sent_at=now, failures=0)
         self.last_sent_at, self.failures = now, 0
+
+    def record_note(self, error: str) -> None:
+        """Show `error` as the last error without counting a failure: what went wrong
+        was not the destination's doing (this site's mail server, say)."""
+        now = timezone.now()
+        Destination.objects.filter(pk=self.pk).update(last_error=error[:500],
+                                                      last_error_at=now)
+        self.last_error, self.last_error_at = error[:500], now
 
     def record_failure(self, error: str, *, pause: bool = False) -> None:
         """One more failed try; the destination pauses when told to (the endpoint is
@@ -206,6 +232,10 @@ class Send(OutboxRow):
 
     def retry_delay(self) -> float:
         return settings.DELIVERY_RETRY_DELAY
+
+    def mark_logged(self, token: str, reason: str) -> None:
+        """Past the commit point, the mail went to the server log (mail not set up)."""
+        self._fenced(token, self.SENDING).update(status=self.SKIPPED, last_error=reason[:500])
 
     @staticmethod
     def mark_all_sending(rows: list[Send], token: str) -> bool:

@@ -8,8 +8,9 @@
 2. **Send**, through the digests' outbox loop (`drain`: claim → commit point → send →
    record, digests/outbox.py and outbox_rows.py). A claimed batch is grouped by
    destination into messages of the transport's size (1 item per webhook post, up to
-   10 for Slack and Discord). Per message:
-   a. the body is built and the connection made; the body goes out but its last byte;
+   10 for Slack and Discord, up to 50 in one mail). Per message:
+   a. the body is built and the connection made; the body goes out but its last byte
+      (for email, through the digests' SMTP sender: all of DATA but its final dot);
    b. **commit point**: every row of the message `claimed` → `sending`, in one fenced
       UPDATE (if a row's claim was lost, none moves and nothing is finished);
    c. the last byte, and the answer: 2xx → `sent`; 429, 5xx or no connection →
@@ -28,11 +29,14 @@ more can dedupe on `X-Paperwire-Delivery` (the row's id, the same on every try).
 
 A destination's failures are counted; an answer saying the endpoint is gone, or
 DELIVERY_MAX_FAILURES failed tries in a row, pause it (its owner sees why). A feed that
-cannot be read is recorded on its destination and never stops the others.
+cannot be read is recorded on its destination and never stops the others. A failure of
+this site's own (its mail server unreachable) is shown but not counted against the
+destination.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 from dataclasses import dataclass, field
@@ -43,6 +47,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from paperwire.deliveries.feeds import FeedError, feed_items
+from paperwire.deliveries.mail.transport import Mailer
 from paperwire.deliveries.models import Destination, Send
 from paperwire.deliveries.transport import Paper, transport_for
 from paperwire.digests.outbox import SendReport, drain
@@ -110,11 +115,16 @@ def send_due(*, limit: int | None = None,
     """Send every due item (or `limit` of them). Must run outside a transaction."""
     report = SendReport()
     report.released, report.unknown = Send.objects.recover()
-    drain(Send, _send_batch, report, limit=limit, stop=stop, batch=CLAIM_BATCH)
+    mailer = Mailer()  # one SMTP connection for the run's mails, opened at the first
+    try:
+        drain(Send, functools.partial(_send_batch, mailer=mailer), report, limit=limit,
+              stop=stop, batch=CLAIM_BATCH)
+    finally:
+        mailer.close()
     return report
 
 
-def _send_batch(token: str, rows: list[Send]):
+def _send_batch(token: str, rows: list[Send], mailer: Mailer | None = None):
     """Send one claimed batch, message by message; yields (label, kind) per row."""
     by_destination: dict[int, list[Send]] = {}
     for row in rows:
@@ -128,7 +138,7 @@ def _send_batch(token: str, rows: list[Send]):
             row.mark_skipped(token, "the paper was hidden")
             yield f"{destination.kind}:{destination.pk}", "skipped"
         group = [row for row in group if not row.paper.is_hidden]
-        transport = transport_for(destination)
+        transport = transport_for(destination, mailer)
         size = transport.batch_size
         # A success resets the failures in a row at once; otherwise only "last sent"
         # is left to write, once per destination and batch rather than per message.
@@ -168,6 +178,11 @@ def _send_message(transport, destination: Destination, chunk: list[Send],
         for row in chunk:
             row.mark_sent(token)
         return "sent"
+    if result.kind == "logged":  # mail is not set up: the mail went to the log
+        for row in chunk:
+            row.mark_logged(token, result.error)
+        destination.record_note(result.error)
+        return "skipped"
     log.warning("delivery to destination %s (%s): %s", destination.pk, destination.kind,
                 result.error)
     if result.kind == "unknown":
@@ -178,7 +193,10 @@ def _send_message(transport, destination: Destination, chunk: list[Send],
     if result.kind == "deferred":
         statuses = {row.mark_deferred(token, result.error, counted=committed,
                                       retry_after=result.retry_after) for row in chunk}
-        destination.record_failure(result.error)
+        if result.site_down:
+            destination.record_note(result.error)
+        else:
+            destination.record_failure(result.error)
         return "failed" if statuses == {Send.FAILED} else "deferred"
     for row in chunk:
         row.mark_failed(token, result.error, counted=committed)

@@ -1,9 +1,12 @@
-"""The one transport every destination kind subclasses (as Healthchecks' integrations
-subclass one `HttpTransport`): it builds a message of one or more items, posts it with
-lib/http.py's `post_held` (public addresses only, the last byte held for the outbox's
-commit point), and reads the answer in `raise_for_response`, which each kind narrows:
-which refusals mean the endpoint is gone for good (pause the destination at once), which
-refuse this message only, and which are worth another try (429, 5xx).
+"""The transports of the destination kinds. `Transport` is what the outbox calls (one
+message of one or more items, a commit point, a `Result`); `HttpTransport`, which the
+webhook, Slack and Discord kinds subclass (as Healthchecks' integrations subclass one
+`HttpTransport`), builds the message, posts it with lib/http.py's `post_held` (public
+addresses only, the last byte held for the outbox's commit point), and reads the answer
+in `raise_for_response`, which each kind narrows: which refusals mean the endpoint is
+gone for good (pause the destination at once), which refuse this message only, and
+which are worth another try (429, 5xx). The email kind (mail/transport.py) sends
+through the digests' SMTP sender instead.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from django.conf import settings
 from django.urls import reverse
 
 from paperwire.lib.http import PostOutcome, UnsafeUrl, post_held
+from paperwire.lib.urls import site_url
 
 MAX_AUTHORS = 8
 
@@ -61,28 +65,52 @@ class Paper:
             authors=[str(a) for a in authors[:MAX_AUTHORS]]
             + ([f"and {len(authors) - MAX_AUTHORS} more"] if len(authors) > MAX_AUTHORS else []),
             summary=" ".join((paper.abstract or "").split()), upvotes=paper.upvotes,
-            url=settings.BASE_URL + reverse("pw-paper", args=[paper.arxiv_id]),
+            url=site_url() + reverse("pw-paper", args=[paper.arxiv_id]),
             arxiv_url=paper.abs_url, pdf_url=paper.pdf_url, reason=send.reason,
             featured_on=paper.featured_on.isoformat() if paper.featured_on else None)
 
 
 @dataclass
 class Result:
-    """What became of one message: kind is "sent", "deferred", "failed", "unknown" or
-    "aborted" (the commit said no: nothing went out)."""
+    """What became of one message: kind is "sent", "deferred", "failed", "unknown",
+    "aborted" (the commit said no: nothing went out) or "logged" (mail is not set up:
+    the message went to the server log). `site_down`: the failure is this site's (its
+    mail server is unreachable), so it is not counted against the destination."""
 
     kind: str
     error: str = ""
     retry_after: float | None = None
     gone: bool = False
+    site_down: bool = False
 
 
-class HttpTransport:
+class Transport:
+    """What the outbox needs of every kind: `send` one message of `batch_size` items
+    at most, calling `commit()` just before its last piece goes out."""
+
     kind = ""
     batch_size = 1  # items one message holds
 
     def __init__(self, destination) -> None:
         self.destination = destination
+
+    def send(self, papers: list[Paper], commit: Callable[[], bool], *,
+             test: bool = False) -> Result:
+        raise NotImplementedError
+
+    def send_test(self) -> Result:
+        """A test message through the same path, outside the outbox."""
+        sample = Paper(
+            delivery=f"test-{datetime.now(UTC):%Y%m%d%H%M%S}", arxiv_id="0000.00000",
+            title="Test message from paperwire", authors=["paperwire"],
+            summary="This destination is set up: the items of its feed will arrive "
+                    "like this.", upvotes=0, url=site_url() + reverse("pw-deliveries"),
+            arxiv_url=site_url(), pdf_url=site_url(),
+            reason=f"a test message for {self.destination.feed_name}", featured_on=None)
+        return self.send([sample], commit=lambda: True, test=True)
+
+
+class HttpTransport(Transport):
 
     # -- what each kind decides ----------------------------------------------------------
 
@@ -133,27 +161,21 @@ class HttpTransport:
             return Result("failed", str(e), gone=e.gone)
         return Result("sent")
 
-    def send_test(self) -> Result:
-        """A test message through the same path, outside the outbox."""
-        sample = Paper(
-            delivery=f"test-{datetime.now(UTC):%Y%m%d%H%M%S}", arxiv_id="0000.00000",
-            title="Test message from paperwire", authors=["paperwire"],
-            summary="This destination is set up: the items of its feed will arrive "
-                    "like this.", upvotes=0, url=settings.BASE_URL + "/deliveries",
-            arxiv_url=settings.BASE_URL, pdf_url=settings.BASE_URL,
-            reason=f"a test message for {self.destination.feed_name}", featured_on=None)
-        return self.send([sample], commit=lambda: True, test=True)
-
 
 def _said(body: bytes) -> str:
     text = clip(" ".join(body.decode("utf-8", "replace").split()), 200)
     return f": {text}" if text else ""
 
 
-def transport_for(destination) -> HttpTransport:
+def transport_for(destination, mailer=None) -> Transport:
+    """The destination's transport; `mailer` (mail/transport.py) is the SMTP connection
+    an email destination shares with the others of one run."""
     from paperwire.deliveries.discord.transport import Discord
+    from paperwire.deliveries.mail.transport import Email
     from paperwire.deliveries.slack.transport import Slack
     from paperwire.deliveries.webhook.transport import Webhook
 
+    if destination.kind == "email":
+        return Email(destination, mailer)
     return {"webhook": Webhook, "slack": Slack, "discord": Discord}[destination.kind](
         destination)

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from paperwire.deliveries.forms import DestinationForm
 from paperwire.deliveries.models import MAX_DESTINATIONS, Destination, DestinationError, Send
+from paperwire.lib.mail import mail_is_set_up
 
 RECENT_SENDS = 10
 
@@ -42,7 +43,8 @@ def deliveries(request: HttpRequest) -> HttpResponse:
     status = 422 if request.method == "POST" and created is None else 200
     return render(request, "deliveries/deliveries.html", {
         "form": form, "destinations": destinations, "created": created,
-        "max_destinations": MAX_DESTINATIONS}, status=status)
+        "max_destinations": MAX_DESTINATIONS, "mail_set_up": mail_is_set_up()},
+        status=status)
 
 
 @login_required

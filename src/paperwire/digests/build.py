@@ -124,7 +124,7 @@ class Builder:
                        .values_list("pk", flat=True))
             trending = list(Paper.objects.trending(reference=window.last, since=window.first)
                             .values_list("pk", flat=True)[:50])
-            rows = list(PaperEmbedding.objects.filter(paper_id__in=ids, model=model_key())
+            rows = list(PaperEmbedding.objects.of_papers(ids, model_key())
                         .values_list("paper_id", "vector"))
             vector_ids = np.array([r[0] for r in rows], dtype=np.int64)
             vectors = (np.frombuffer(b"".join(bytes(r[1]) for r in rows), dtype=np.float32)
@@ -205,7 +205,7 @@ class Builder:
         missing = [pk for pk in set(paper_ids) if pk not in self._paper_vectors]
         for start in range(0, len(missing), 5000):
             chunk = missing[start:start + 5000]
-            found = dict(PaperEmbedding.objects.filter(paper_id__in=chunk, model=model_key())
+            found = dict(PaperEmbedding.objects.of_papers(chunk, model_key())
                          .values_list("paper_id", "vector"))
             for pk in chunk:
                 raw = found.get(pk)

@@ -33,8 +33,8 @@ def note_papers(paper_ids: Iterable[int], *, batch_size: int | None = None,
     key = model_key()
     done = dict(PaperNotes.objects.filter(paper_id__in=paper_ids, model=key)
                 .values_list("paper_id", "text_hash"))
-    vectors = {e.paper_id: e for e in PaperEmbedding.objects.filter(
-        paper_id__in=paper_ids, model=key).only("paper_id", "vector", "text_hash")}
+    vectors = {e.paper_id: e for e in PaperEmbedding.objects.of_papers(
+        paper_ids, key).only("paper_id", "vector", "text_hash")}
     todo = []
     for pk, title, abstract in (Paper.objects.filter(pk__in=paper_ids)
                                 .values_list("pk", "title", "abstract")):

@@ -24,13 +24,13 @@ def embed_papers(paper_ids: Iterable[int], *, batch_size: int | None = None,
     """
     paper_ids = list(paper_ids)
     key = model_key()
-    done = dict(PaperEmbedding.objects.filter(paper_id__in=paper_ids, model=key)
+    done = dict(PaperEmbedding.objects.of_papers(paper_ids, key)
                 .values_list("paper_id", "text_hash"))
     with_passages = settings.SEARCH_PASSAGES
     if with_passages:
         # A vector made while passages were off is re-embedded with them.
-        without = set(PaperEmbedding.objects.filter(paper_id__in=list(done), model=key,
-                                                    passages=b"")
+        without = set(PaperEmbedding.objects.of_papers(done, key)
+                      .filter(passages=b"")
                       .values_list("paper_id", flat=True))
         done = {pk: digest for pk, digest in done.items() if pk not in without}
     todo: list[tuple[int, str, str, list[str]]] = []

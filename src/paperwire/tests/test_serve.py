@@ -57,3 +57,21 @@ def test_health_counts_nothing(client, db):
         assert client.get("/health").status_code == 200
     assert queries.captured_queries
     assert not [q for q in queries.captured_queries if "COUNT(" in q["sql"].upper()]
+
+
+def test_it_builds_templates_and_freezes_objects_before_forking(settings):
+    import gc
+
+    from django.template import engines
+
+    from paperwire.cli.server import PREFORK_TEMPLATES, prepare_for_fork
+
+    settings.DEBUG = False
+    loader = engines["django"].engine.template_loaders[0]
+    loader.reset()
+    try:
+        prepare_for_fork()
+        assert gc.get_freeze_count() > 0
+        assert set(PREFORK_TEMPLATES) <= set(loader.get_template_cache)
+    finally:
+        gc.unfreeze()

@@ -1,8 +1,8 @@
 """`paperwire bench all`: the report from the benches' JSON, and a failing bench.
 
 No bench runs here: the JSON in data/ is what small runs of `paperwire bench ingest`,
-`web` and `digests --json` wrote, plus hand-written search results in the shape the
-search bench writes; the children are stand-in commands.
+`web` and `digests --json` wrote, plus hand-written search, deliver and recommend results
+in the shapes those benches write; the children are stand-in commands.
 """
 
 from __future__ import annotations
@@ -22,7 +22,8 @@ MACHINE = {"date": "2026-11-26 10:00 UTC", "CPU": "Test CPU @ 2.0GHz", "cores": 
            "torch": "2.13.0+cpu", "paperwire commit": "0123456789ab"}
 TITLES = {"ingest": "Ingest", "search-small": "Search at 10,000 papers",
           "search-large": "Search at 100,000 papers and 1,000,000 vectors", "web": "Web",
-          "runtime": "Serving runtime", "digests": "Digests"}
+          "runtime": "Serving runtime", "digests": "Digests", "deliver": "Deliveries",
+          "recommend": "For you"}
 
 
 def outcome(key: str, **kwargs) -> Outcome:
@@ -117,6 +118,44 @@ def test_it_renders_digests_and_the_naive_baseline():
     assert "Warning" not in text
 
 
+def test_it_renders_deliveries_clean_and_killed():
+    text = render(MACHINE, [outcome("deliver")], "paperwire bench all")
+    assert "## Deliveries\n\n10,000 items (200 webhook destinations × 50 papers" in text
+    assert "SIGKILLed once 30% of the items had arrived" in text
+    assert "| clean run: rate | 54 items/s |" in text
+    assert "| clean run: wall time, start-up and feed reads included | 3.1 min |" in text
+    assert "| killed run: SIGKILL after | 3,000 items arrived |" in text
+    assert "| killed run: duplicates | 0 |" in text
+    assert "| killed run: unknown (of which arrived) | 0 (0) |" in text
+    assert "| bad signatures, both runs | 0 |" in text
+
+
+def test_a_duplicate_in_the_deliveries_shows_in_bold():
+    bad = outcome("deliver")
+    bad.data["killed"]["duplicates"] = 2
+    assert "| killed run: duplicates | **2** |" in render(MACHINE, [bad], "x")
+
+
+def test_it_renders_for_you_against_its_baselines_and_its_speed():
+    text = render(MACHINE, [outcome("recommend")], "paperwire bench all")
+    assert "## For you\n\nFor you against two baselines" in text
+    assert "60 readers, each interested in one or two of 13 keyword topics" in text
+    assert "tuning half's readers only (3d, alignment," in text
+    assert ("| list | held-out half (30 readers) | tuning half (30 readers) | both halves "
+            "(60 readers) |") in text
+    assert "| For you, from the signals | 0.243 / 0.609 | 0.459 / 0.711 | 0.349 / 0.659 |" \
+        in text
+    assert "| baseline: trending (the same for everyone) | 0.105 / 0.191 |" in text
+    assert "| baseline: arxiv-sanity-style tf-idf SVM per reader (numpy linear SVM) | " \
+           "0.242 / 0.635 |" in text
+    assert "| neighbours: cosine ≥ 0.6 | 99% | 8% → 0% | 144 | 174 |" in text
+    assert "| For-you page (`GET /for-you`, Django's test client) | 57.5 | 72.1 | 56.9 |" \
+           in text
+    assert "| the ranking alone | 19.1 | 24.6 | 18.9 |" in text
+    assert "(48 in the last 7 featured days)" in text
+    assert "load average 2.6 at the end" in text
+
+
 def test_it_renders_a_peak_memory_row_per_bench():
     text = render(MACHINE, all_outcomes(), "paperwire bench all")
     for title in TITLES.values():
@@ -158,7 +197,7 @@ def test_a_failing_bench_becomes_a_failed_section_and_the_rest_still_runs(tmp_pa
 def test_the_plan_runs_search_at_two_sizes_and_passes_the_sizes_on():
     steps = {step.key: step for step in suite.plan(suite.QUICK)}
     assert list(steps) == ["ingest", "search-small", "search-large", "web", "runtime",
-                           "digests"]
+                           "digests", "deliver", "recommend"]
     small, large = steps["search-small"].argv, steps["search-large"].argv
     assert small[small.index("--vectors") + 1] == "0"
     assert large[large.index("--embed-sample") + 1] == "0"
@@ -166,9 +205,16 @@ def test_the_plan_runs_search_at_two_sizes_and_passes_the_sizes_on():
     assert steps["ingest"].argv[-2:] == ["--runs", "1"]
     runtime = steps["runtime"].argv
     assert runtime[runtime.index("--papers") + 1] == str(suite.QUICK["web_papers"])
+    deliver = steps["deliver"].argv
+    assert deliver[deliver.index("deliver"):] == ["deliver", "--items", "200"]
+    recommend = steps["recommend"].argv
+    assert recommend[recommend.index("recommend"):] == [
+        "recommend", "--readers", "10", "--papers", "2000", "--speed-readers", "200",
+        "--requests", "20"]
 
 
-@pytest.mark.parametrize("key", ["ingest", "web", "runtime", "digests"])
+@pytest.mark.parametrize("key", ["ingest", "web", "runtime", "digests", "deliver",
+                                 "recommend"])
 def test_the_fixture_json_has_the_documented_envelope(key):
     data = json.loads((DATA / f"{key}.json").read_text())
     assert data["bench"] == key and data["schema"] == 1 and "params" in data

@@ -84,7 +84,8 @@ def test_it_takes_a_collection_of_the_owner_only(alice, bob, token):
 
 
 @pytest.mark.parametrize("data,why", [
-    ({**HOOK, "kind": "email"}, None),
+    ({**HOOK, "kind": "pager"}, None),
+    ({**HOOK, "url": ""}, "Give the URL"),
     ({**HOOK, "schedule": "hourly"}, None),
     ({**HOOK, "feed": "yesterday"}, "The feed is"),
     ({**HOOK, "feed": "topic:"}, "A topic is"),

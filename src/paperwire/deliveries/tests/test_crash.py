@@ -1,6 +1,7 @@
-"""`paperwire deliver` killed with SIGKILL and run again: the receiver sees no item twice,
-and every item not caught in the ambiguous instant (`unknown`: the whole body had
-arrived, the answer had not) arrives exactly once."""
+"""`paperwire deliver` killed with SIGKILL and run again: the receiver (a webhook, or the
+SMTP server for email) sees no item twice, and every item not caught in the ambiguous
+instant (`unknown`: the whole body had arrived, the answer had not) arrives exactly
+once."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections import Counter
 
 import pytest
 
@@ -91,3 +93,27 @@ def test_killed_again_and_again_at_random_moments(sender, receiver):
         if status == Send.SENT:
             assert counts[str(pk)] == 1
     # Unknown rows arrived at most once (the count above) and are never resent.
+
+
+def test_a_mail_killed_after_its_end_of_data_is_not_mailed_again(cli, smtp, alice):
+    cli.env.update({"PAPERWIRE_SMTP_HOST": "127.0.0.1", "PAPERWIRE_SMTP_PORT": str(smtp.port)})
+    for n in range(3):
+        make_paper(f"2410.{n:05d}", DAY, f"Paper number {n}")
+    mailed = [make_destination(alice, "", kind="email") for _ in range(3)]
+    smtp.pause_data_at = 2  # the 2nd mail: read whole, killed before its 250
+    process = subprocess.Popen([sys.executable, "-m", "paperwire", "deliver", "--now"],
+                               env=cli.env, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.PIPE)
+    _wait(smtp.paused)
+    _kill(process)
+    smtp.release.set()
+
+    cli("deliver", check=True)
+
+    # One mail per destination, its 3 papers in it, none twice.
+    by_destination = Counter(int(m["Message-ID"].split(".")[1]) for m in smtp.messages)
+    assert by_destination == {d.pk: 1 for d in mailed}
+    statuses = {d.pk: set(Send.objects.filter(destination=d).values_list("status", flat=True))
+                for d in mailed}
+    assert statuses == {mailed[0].pk: {Send.SENT}, mailed[1].pk: {Send.UNKNOWN},
+                        mailed[2].pk: {Send.SENT}}

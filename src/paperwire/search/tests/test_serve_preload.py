@@ -69,3 +69,20 @@ def test_workers_start_with_the_query_model_and_without_torch(cli, committed_pap
                        for name in _mapped_libraries(pid))
         # The first search did not load the model again in the worker.
         assert server.output().count("query model loaded") == 1
+
+
+def test_workers_stop_cleanly_with_the_preloaded_model(cli, committed_papers, tmp_path):
+    env = {**cli.env, "PAPERWIRE_EMBED_ON_INGEST": "false"}
+    with Server(env, tmp_path / "server.log", "--workers", "2", "--no-worker") as server:
+        server.wait_ready()
+        response = httpx.get(f"{server.base_url}/search", params={"q": "decoding"},
+                             timeout=60)
+        assert response.status_code == 200
+        workers = _children(server.process.pid)
+        server.stop()
+    output = server.log_path.read_text(errors="replace")
+    assert server.process.returncode == 0
+    # Before: the ONNX Runtime session made in the master aborted each worker at exit.
+    assert "terminate called" not in output
+    assert "SIGABRT" not in output and "was sent" not in output
+    assert output.count("Worker exiting") == len(workers) == 2

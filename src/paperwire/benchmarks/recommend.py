@@ -391,6 +391,32 @@ def speed(papers: int, readers: int, requests: int, profile: str | None = None) 
     return report
 
 
+# The real papers are ~8 a featured day; the site features ~50. Generated papers are
+# moved onto the newest days until each holds this many, so the window For you ranks is
+# the size a real one is.
+PAPERS_PER_RECENT_DAY = 50
+
+
+def _fill_recent_days(newest: date | None, days: int = 7) -> None:
+    """Feature generated papers (the newest-featured first) on each of the `days` days
+    up to the newest featured day, until each holds PAPERS_PER_RECENT_DAY."""
+    from django.utils import timezone
+
+    from paperwire.papers.models import Paper
+
+    if newest is None:
+        return
+    spare = iter(Paper.objects.filter(featured_on__lt=newest - timedelta(days=days + 1),
+                                      arxiv_id__lt="2312")  # generated ids: 18xx-22xx
+                 .order_by("-featured_on", "pk").values_list("pk", flat=True)
+                 [:PAPERS_PER_RECENT_DAY * days])
+    for back in range(days):
+        day = newest - timedelta(days=back)
+        missing = PAPERS_PER_RECENT_DAY - Paper.objects.filter(featured_on=day).count()
+        moved = [pk for _, pk in zip(range(max(0, missing)), spare, strict=False)]
+        Paper.objects.filter(pk__in=moved).update(featured_on=day, modified_at=timezone.now())
+
+
 def speed_data(papers: int, readers: int) -> dict:
     """Bring the database to `papers` papers (the real ones plus generated ones, as
     `bench web` makes them) and `readers` readers with upvotes, marks and follows."""
@@ -415,6 +441,7 @@ def speed_data(papers: int, readers: int) -> dict:
         first_real = min(p.featured_on for p in real if p.featured_on)
         start = time.perf_counter()
         _generate(records, vectors, generated, first_real)
+        _fill_recent_days(Paper.objects.latest_featured_day())
         stored_in = time.perf_counter() - start
     rng = random.Random(SEED)
     users = get_user_model()

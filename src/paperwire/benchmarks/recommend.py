@@ -533,6 +533,8 @@ def run(readers: int, papers: int, speed_readers: int, requests: int,
                 "--speed-readers", str(speed_readers), "--requests", str(requests)]
         args += ["--skip-speed"] if skip_speed else []
         args += ["--profile", os.path.abspath(profile)] if profile else []
+        # The page as `paperwire serve`'s web processes run it: one OpenBLAS thread.
+        os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
         rerun_in_fresh_database(args + (["--json", json_path] if json_path else []))
         return
     import platform

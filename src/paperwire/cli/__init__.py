@@ -42,9 +42,21 @@ def email_address(value: str) -> str:
     return email
 
 
+# Set for the web server's processes only, before numpy loads OpenBLAS (it reads this
+# once). A web worker's matrix work is small (For you's ranking, exact cosines), and
+# OpenBLAS's second thread spun on the other core: For you's page took 1.9x its wall
+# time in CPU, which the other worker's requests were waiting for. The background
+# worker keeps the default (digest builds are larger products).
+SERVE_BLAS_THREADS = "OPENBLAS_NUM_THREADS"
+
+
 @app.callback()
-def _root() -> None:
+def _root(ctx: typer.Context) -> None:
     from paperwire.conf import ConfigError
+
+    if ctx.invoked_subcommand == "serve" and SERVE_BLAS_THREADS not in os.environ:
+        os.environ[SERVE_BLAS_THREADS] = "1"
+        os.environ["PAPERWIRE_SERVE_SET_BLAS_THREADS"] = "1"
 
     try:
         setup_django()
@@ -123,6 +135,8 @@ def serve(
     migrate()
     forget_gone_processes(settings.METRICS_DIR)
     worker_env = dict(os.environ)
+    if worker_env.pop("PAPERWIRE_SERVE_SET_BLAS_THREADS", None):
+        worker_env.pop(SERVE_BLAS_THREADS, None)  # ours, for the web processes only
     if not settings.BASE_URL:
         base = link_base(host, port)
         worker_env["PAPERWIRE_BASE_URL"] = base

@@ -27,3 +27,29 @@ def test_it_says_to_run_init_before_anything_needs_the_tables(tmp_path):
     result = _paperwire(tmp_path, "stats", "--json")
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["papers"] == 0
+
+
+def test_serve_gives_its_web_processes_one_blas_thread(monkeypatch):
+    from types import SimpleNamespace
+
+    from paperwire.cli import SERVE_BLAS_THREADS, _root
+
+    monkeypatch.delenv(SERVE_BLAS_THREADS, raising=False)
+    monkeypatch.delenv("PAPERWIRE_SERVE_SET_BLAS_THREADS", raising=False)
+    _root(SimpleNamespace(invoked_subcommand="search"))
+    assert SERVE_BLAS_THREADS not in os.environ
+
+    _root(SimpleNamespace(invoked_subcommand="serve"))
+    assert os.environ[SERVE_BLAS_THREADS] == "1"
+
+
+def test_serve_keeps_a_blas_thread_count_given(monkeypatch):
+    from types import SimpleNamespace
+
+    from paperwire.cli import SERVE_BLAS_THREADS, _root
+
+    monkeypatch.setenv(SERVE_BLAS_THREADS, "2")
+    monkeypatch.delenv("PAPERWIRE_SERVE_SET_BLAS_THREADS", raising=False)
+    _root(SimpleNamespace(invoked_subcommand="serve"))
+    assert os.environ[SERVE_BLAS_THREADS] == "2"
+    assert "PAPERWIRE_SERVE_SET_BLAS_THREADS" not in os.environ

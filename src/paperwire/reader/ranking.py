@@ -205,17 +205,12 @@ def _vectors(paper_ids) -> dict[int, np.ndarray]:
     from paperwire.search.embeddings import model_key
     from paperwire.search.models import PaperEmbedding
 
-    key = model_key()
     ids = list(dict.fromkeys(paper_ids))
     found: dict[int, np.ndarray] = {}
     for start in range(0, len(ids), 2_000):
-        # By primary key only, the model checked here: with `model=` in the WHERE,
-        # SQLite walks the (model, updated_at) index through every vector instead.
-        for pk, model, raw in (PaperEmbedding.objects
-                               .filter(paper_id__in=ids[start:start + 2_000])
-                               .values_list("paper_id", "model", "vector")):
-            if model == key:
-                found[pk] = np.frombuffer(bytes(raw), dtype=np.float32)
+        for pk, raw in (PaperEmbedding.objects.of_papers(ids[start:start + 2_000], model_key())
+                        .values_list("paper_id", "vector")):
+            found[pk] = np.frombuffer(bytes(raw), dtype=np.float32)
     return found
 
 

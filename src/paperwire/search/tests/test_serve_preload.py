@@ -3,29 +3,16 @@ no web worker holds torch."""
 
 from __future__ import annotations
 
-import os
 import time
 from pathlib import Path
 
 import httpx
 import pytest
 
+from paperwire.benchmarks.runtime import _children
 from paperwire.benchmarks.soak import Server
 
 pytestmark = pytest.mark.timeout(180)
-
-
-def _children(pid: int) -> list[int]:
-    found = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                stat = Path(f"/proc/{entry}/stat").read_text()
-            except OSError:
-                continue
-            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
-                found.append(int(entry))
-    return found
 
 
 def _mapped_libraries(pid: int) -> set[str]:

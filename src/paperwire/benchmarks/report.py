@@ -279,9 +279,14 @@ def runtime_section(o: Outcome) -> str:
             ["… its CPU time, user + system (s, median)",
              num(cli.get("onnx", {}).get("cpu_median_s"), 2),
              num(cli.get("torch", {}).get("cpu_median_s"), 2)],
-            ["query embedding alone, one core (p50 ms)", num(queries.get("onnx_p50_ms"), 2),
+            [f"query embedding alone, one core (p50 ms; ONNX Runtime "
+             f"{queries.get('query_weights', 'float32')})", num(queries.get("onnx_p50_ms"), 2),
              num(queries.get("torch_p50_ms"), 2)]]
-    text = (f"The serving path on ONNX Runtime (float32, the query model preloaded before "
+    if "onnx_float32_p50_ms" in queries:
+        rows.append(["… the same queries through the float32 graph (p50 ms)",
+                     num(queries.get("onnx_float32_p50_ms"), 2), ""])
+    text = (f"The serving path on ONNX Runtime (queries through its "
+            f"{queries.get('query_weights', 'float32')} graph, the query model preloaded before "
             f"gunicorn forks) against the torch path it replaced (queries through torch, "
             f"each worker loading it on its first query), measured in the same run "
             f"(`paperwire bench runtime`): {num(params.get('papers'))} generated papers "

@@ -80,17 +80,21 @@ def init(
     password: str = typer.Option(None, help="The admin's password (asked when omitted)."),
 ) -> None:
     """Create or migrate the database (and make the data dir private to this user), and
-    write the query model's ONNX file."""
+    write the embedding model's ONNX files (papers' float32, queries' int8)."""
     report_tightened_modes()
     migrate()
     console.print("database ready")
     from django.conf import settings
 
     from paperwire.search.embeddings import model_folder
-    from paperwire.search.onnx_model import ensure_model_file
+    from paperwire.search.onnx_model import ensure_model_file, query_weights
 
-    path = ensure_model_file(model_folder(), settings.EMBEDDING_MAX_TOKENS)
+    folder, max_tokens = model_folder(), settings.EMBEDDING_MAX_TOKENS
+    path = ensure_model_file(folder, max_tokens)
     console.print(f"embedding model ready ({path})")
+    weights = query_weights(folder, max_tokens)
+    if weights != "float32":
+        console.print(f"query model ready ({ensure_model_file(folder, max_tokens, weights)})")
     if admin:
         from django.contrib.auth import get_user_model
 

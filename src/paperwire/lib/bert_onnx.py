@@ -7,6 +7,16 @@ normalisation. The graph uses ONNX Runtime's fused CPU kernels (the `com.microso
 domain: EmbedLayerNormalization, Attention, SkipLayerNormalization, BiasGelu), which are
 what its own transformer optimiser rewrites an exported BERT into.
 
+With `weights="int8"` the attention's output projection and the feed-forward matrices
+(three quarters of the layers' weights) are stored as 8-bit integers in blocks of
+INT8_BLOCK with a float scale each and multiplied in int8 (MatMulNBits, accuracy level
+4). A query of a few words, on one core, spends its time in those matrices: it is then
+embedded in about three quarters of float32's time (measured on an AMD EPYC with
+avx512_vnni), at a cosine of 0.9994 or more with float32 even for one-word queries. The
+query, key and value projections stay float32 in the fused Attention: quantised too
+(MatMulNBits, then MultiHeadAttention) they were 10% faster again but fell to a cosine
+of 0.998 on one-word queries, whose few tokens carry the error through the softmax.
+
 Inputs `input_ids` and `attention_mask` (int64, batch × tokens, padded on the right);
 output `sentence_embedding` (float32, batch × hidden, unit length).
 """
@@ -20,6 +30,11 @@ import numpy as np
 
 MS = "com.microsoft"
 OPSET = 18
+WEIGHTS = ("float32", "int8")
+# Weights per scale: 32 measured 4% faster per query than 16 but at a cosine of 0.9991
+# with float32 on one-word queries, near the 0.999 the model check asks; 16 keeps 0.9994.
+INT8_BLOCK = 16
+INT8_ACCURACY = 4  # MatMulNBits' "int8 arithmetic"; 0 dequantises to float32, 5x slower
 
 
 class UnsupportedModel(ValueError):
@@ -56,8 +71,23 @@ def describe(folder: Path) -> dict:
             "weights": [stat.st_size, int(stat.st_mtime)]}
 
 
-def build(folder: Path, max_tokens: int) -> bytes:
-    """The serialised ONNX model for the sentence-transformers folder `folder`."""
+def int8_blocks(matrix: np.ndarray, block: int = INT8_BLOCK) -> tuple[np.ndarray, np.ndarray]:
+    """MatMulNBits' form of the K x N matrix `matrix` at 8 bits, symmetric: per output
+    column, blocks of `block` rows (the last padded with zeros), each stored as uint8
+    (value / scale + 128) with its float32 scale. Returns (N x blocks x block, scales)."""
+    rows, columns = matrix.shape
+    padded = np.zeros((-(-rows // block) * block, columns), np.float32)
+    padded[:rows] = matrix
+    blocks = padded.T.reshape(columns, -1, block)
+    scales = np.abs(blocks).max(axis=2) / 127
+    scales[scales == 0] = 1
+    quantised = np.clip(np.rint(blocks / scales[:, :, None]), -127, 127) + 128
+    return quantised.astype(np.uint8), scales.reshape(-1).astype(np.float32)
+
+
+def build(folder: Path, max_tokens: int, weights: str = "float32") -> bytes:
+    """The serialised ONNX model for the sentence-transformers folder `folder`, its layers'
+    matrices in float32 or int8 (see the module's docstring)."""
     import onnx
     from onnx import TensorProto, helper, numpy_helper
     from safetensors.numpy import load_file
@@ -69,10 +99,12 @@ def build(folder: Path, max_tokens: int) -> bytes:
             or config.get("hidden_act") != "gelu"):
         raise UnsupportedModel(f"{folder}: only BERT models with absolute positions and "
                                f"GELU are supported, not {config.get('model_type')!r}")
+    if weights not in WEIGHTS:
+        raise ValueError(f"weights must be one of {WEIGHTS}, not {weights!r}")
     if max_tokens > config["max_position_embeddings"]:
         raise UnsupportedModel(f"{folder}: reads at most "
                                f"{config['max_position_embeddings']} tokens")
-    weights = {k.removeprefix("bert."): v for k, v in
+    tensors = {k.removeprefix("bert."): v for k, v in
                load_file(str(folder / "model.safetensors")).items()}
     heads = config["num_attention_heads"]
     eps = float(config["layer_norm_eps"])
@@ -84,12 +116,21 @@ def build(folder: Path, max_tokens: int) -> bytes:
         return name
 
     def weight(name: str) -> np.ndarray:
-        return weights[name].astype(np.float32)
+        return tensors[name].astype(np.float32)
 
     def node(op: str, inputs: list[str], output: str, domain: str = "", **attrs) -> str:
         nodes.append(helper.make_node(op, inputs, [output], name=output, domain=domain,
                                       **attrs))
         return output
+
+    def multiply(x: str, name: str, matrix: np.ndarray) -> str:
+        """x @ matrix, the matrix stored at the graph's precision."""
+        if weights == "float32":
+            return node("MatMul", [x, const(f"{name}_w", matrix)], name)
+        blocks, scales = int8_blocks(matrix)
+        return node("MatMulNBits", [x, const(f"{name}_q", blocks), const(f"{name}_s", scales)],
+                    name, MS, K=matrix.shape[0], N=matrix.shape[1], bits=8,
+                    block_size=INT8_BLOCK, accuracy_level=INT8_ACCURACY)
 
     nodes.append(helper.make_node("Cast", ["input_ids"], ["ids32"], to=TensorProto.INT32))
     mask32 = node("Cast", ["attention_mask"], "mask32", to=TensorProto.INT32)
@@ -113,21 +154,18 @@ def build(folder: Path, max_tokens: int) -> bytes:
         attended = node("Attention", [hidden, const(f"l{n}.qkv_w", qkv_w),
                                       const(f"l{n}.qkv_b", qkv_b), mask32],
                         f"l{n}.attended", MS, num_heads=heads)
-        projected = node("MatMul", [attended, const(
-            f"l{n}.attn_out_w", weight(f"{p}attention.output.dense.weight").T)],
-            f"l{n}.projected")
+        projected = multiply(attended, f"l{n}.attn_out",
+                             weight(f"{p}attention.output.dense.weight").T)
         hidden = node("SkipLayerNormalization", [
             projected, hidden, const(f"l{n}.attn_gamma", weight(f"{p}attention.output."
                                                                  "LayerNorm.weight")),
             const(f"l{n}.attn_beta", weight(f"{p}attention.output.LayerNorm.bias")),
             const(f"l{n}.attn_out_b", weight(f"{p}attention.output.dense.bias"))],
             f"l{n}.attn_norm", MS, epsilon=eps)
-        widened = node("MatMul", [hidden, const(
-            f"l{n}.ffn_in_w", weight(f"{p}intermediate.dense.weight").T)], f"l{n}.widened")
+        widened = multiply(hidden, f"l{n}.ffn_in", weight(f"{p}intermediate.dense.weight").T)
         activated = node("BiasGelu", [widened, const(
             f"l{n}.ffn_in_b", weight(f"{p}intermediate.dense.bias"))], f"l{n}.gelu", MS)
-        narrowed = node("MatMul", [activated, const(
-            f"l{n}.ffn_out_w", weight(f"{p}output.dense.weight").T)], f"l{n}.narrowed")
+        narrowed = multiply(activated, f"l{n}.ffn_out", weight(f"{p}output.dense.weight").T)
         hidden = node("SkipLayerNormalization", [
             narrowed, hidden, const(f"l{n}.ffn_gamma", weight(f"{p}output.LayerNorm.weight")),
             const(f"l{n}.ffn_beta", weight(f"{p}output.LayerNorm.bias")),

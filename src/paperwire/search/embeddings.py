@@ -144,18 +144,23 @@ def default_batch_size(device: str | None = None) -> int:
 
 # -- ONNX Runtime ------------------------------------------------------------------------
 
-def onnx_encoder(threads: int = 1):
-    """The process's ONNX Runtime encoder with `threads` cores (one for queries)."""
-    from paperwire.search.onnx_model import OnnxEncoder
+def onnx_encoder(threads: int = 1, weights: str = "float32"):
+    """The process's ONNX Runtime encoder with `threads` cores (one for queries), its
+    weights in float32 (papers) or at the queries' precision (`weights="query"`)."""
+    from paperwire.search.onnx_model import OnnxEncoder, query_weights
 
-    key = ("onnx", settings.EMBEDDING_MODEL, settings.EMBEDDING_MAX_TOKENS, threads)
+    key = ("onnx", settings.EMBEDDING_MODEL, settings.EMBEDDING_MAX_TOKENS, threads,
+           weights, settings.EMBEDDING_QUERY_WEIGHTS)
     encoder = _encoders.get(key)
     if encoder is None:
         with _lock:
             encoder = _encoders.get(key)
             if encoder is None:
-                encoder = _encoders[key] = OnnxEncoder(
-                    model_folder(), settings.EMBEDDING_MAX_TOKENS, threads)
+                folder, max_tokens = model_folder(), settings.EMBEDDING_MAX_TOKENS
+                precision = (query_weights(folder, max_tokens) if weights == "query"
+                             else weights)
+                encoder = _encoders[key] = OnnxEncoder(folder, max_tokens, threads,
+                                                       weights=precision)
     return encoder
 
 
@@ -172,7 +177,7 @@ def embed_queries(texts: list[str]) -> np.ndarray:
 
     For queries, and for the odd paper a request needs embedded: it never loads torch.
     """
-    return onnx_encoder(1).encode([t[:QUERY_CHARS] for t in texts])
+    return onnx_encoder(1, "query").encode([t[:QUERY_CHARS] for t in texts])
 
 
 def embed_query(text: str) -> np.ndarray:

@@ -1,6 +1,6 @@
 """Write model_check.json: texts and torch's float32 vectors of them (scripts/model-check).
 
-The texts run from two words to a whole abstract (about 200 word pieces), so the check
+The texts run from one word to a whole abstract (about 200 word pieces), so the check
 reaches deep positions as well as short queries.
 """
 
@@ -10,6 +10,10 @@ import json
 import os
 
 CHECK_TEXTS = [
+    # One-word queries: the int8 query model's error is largest on the fewest tokens.
+    "agents",
+    "rlhf",
+    "nerf",
     "speculative decoding",
     "diffusion models for video generation",
     "Which retrieval-augmented language models cite their sources?",

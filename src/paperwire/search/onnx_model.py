@@ -3,7 +3,11 @@
 The file is written once from the shipped safetensors weights (lib/bert_onnx, which
 needs neither torch nor an exporter), checked against vectors torch made for the same
 texts, and kept under `DATA_DIR/models/`, named by everything that shapes it: the
-model's config and weights, the token limit and the graph's format. A changed setting
+model's config and weights, the token limit, the graph's format and its weights'
+precision. Papers are embedded by the float32 graph; queries by the int8 one (about a
+third faster, lib/bert_onnx) unless PAPERWIRE_EMBEDDING_QUERY_WEIGHTS says float32 or
+the int8 graph fails the check on this machine, which is then remembered beside it (a
+`.refused` file) and the float32 graph used. A changed setting
 or model names another file, which is then built; a file that fails to load is built
 again. Processes racing to build it each write their own temporary file and rename it
 into place, so a reader only ever opens a whole file.
@@ -32,13 +36,18 @@ MIN_COSINE = 0.999  # against torch's float32 vectors of the check texts
 CHECK_FILE = Path(__file__).with_name("model_check.json")
 
 
-def model_file(folder: Path, max_tokens: int) -> Path:
-    """Where the ONNX file for this model folder and token limit lives."""
-    shape = json.dumps({"model": bert_onnx.describe(folder), "max_tokens": max_tokens,
-                        "format": GRAPH_FORMAT}, sort_keys=True)
+def model_file(folder: Path, max_tokens: int, weights: str = "float32") -> Path:
+    """Where the ONNX file for this model folder, token limit and precision lives."""
+    shape = {"model": bert_onnx.describe(folder), "max_tokens": max_tokens,
+             "format": GRAPH_FORMAT}
+    if weights != "float32":  # float32 files keep the names they had before int8 came
+        shape["weights"] = weights
+    shape = json.dumps(shape, sort_keys=True)
     digest = hashlib.sha256(shape.encode()).hexdigest()[:16]
     slug = re.sub(r"[^A-Za-z0-9.-]+", "-", settings.EMBEDDING_MODEL).strip("-")[-60:]
-    return Path(settings.DATA_DIR) / "models" / f"{slug}-{max_tokens}-{digest}.onnx"
+    suffix = "" if weights == "float32" else f"-{weights}"
+    return (Path(settings.DATA_DIR) / "models"
+            / f"{slug}-{max_tokens}{suffix}-{digest}.onnx")
 
 
 class Tokeniser:
@@ -71,10 +80,11 @@ class OnnxEncoder:
     """Tokeniser and ONNX Runtime session of one model: texts in, unit vectors out."""
 
     def __init__(self, folder: Path, max_tokens: int, threads: int,
-                 model_bytes: bytes | None = None) -> None:
+                 model_bytes: bytes | None = None, weights: str = "float32") -> None:
         import onnxruntime
 
         self.tokenise = Tokeniser(folder, max_tokens)
+        self.weights = weights
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
@@ -83,7 +93,7 @@ class OnnxEncoder:
         # of a busy machine (measured: 2 threads under load ran at half 1 thread's rate).
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         source = model_bytes if model_bytes is not None else str(ensure_model_file(
-            folder, max_tokens))
+            folder, max_tokens, weights))
         self.session = onnxruntime.InferenceSession(source, options,
                                                     providers=["CPUExecutionProvider"])
         self.dim = self.session.get_outputs()[0].shape[1]
@@ -100,21 +110,49 @@ class OnnxEncoder:
 _build_lock = threading.Lock()
 
 
-def ensure_model_file(folder: Path, max_tokens: int) -> Path:
-    """The checked ONNX file for this model, built first when it is missing."""
-    path = model_file(folder, max_tokens)
+def ensure_model_file(folder: Path, max_tokens: int, weights: str = "float32") -> Path:
+    """The checked ONNX file for this model and precision, built first when missing."""
+    path = model_file(folder, max_tokens, weights)
     if path.exists():
         return path
     with _build_lock:
         if not path.exists():
-            build_model_file(folder, max_tokens, path)
+            build_model_file(folder, max_tokens, path, weights)
     return path
 
 
-def build_model_file(folder: Path, max_tokens: int, path: Path) -> None:
+def query_weights(folder: Path, max_tokens: int) -> str:
+    """The precision queries are embedded at: the setting, unless the int8 graph failed
+    its check here (then float32, and the reason logged once per process)."""
+    wanted = settings.EMBEDDING_QUERY_WEIGHTS
+    if wanted not in bert_onnx.WEIGHTS:
+        raise ValueError(f"PAPERWIRE_EMBEDDING_QUERY_WEIGHTS must be one of "
+                         f"{', '.join(bert_onnx.WEIGHTS)}, not {wanted!r}")
+    if wanted == "float32":
+        return wanted
+    refused = refusal_file(model_file(folder, max_tokens, wanted))
+    if refused.exists():
+        return "float32"
+    try:
+        ensure_model_file(folder, max_tokens, wanted)
+    except ModelCheckFailed as failed:
+        log.warning("queries are embedded in float32: %s", failed)
+        refused.parent.mkdir(parents=True, exist_ok=True)
+        refused.write_text(f"{failed}\n")
+        return "float32"
+    return wanted
+
+
+def refusal_file(path: Path) -> Path:
+    """Where a graph that failed its check on this machine is remembered."""
+    return path.with_name(path.name + ".refused")
+
+
+def build_model_file(folder: Path, max_tokens: int, path: Path,
+                     weights: str = "float32") -> None:
     """Write the graph, check it against torch's vectors, then rename it into place."""
-    blob = bert_onnx.build(folder, max_tokens)
-    check(OnnxEncoder(folder, max_tokens, threads=1, model_bytes=blob), folder)
+    blob = bert_onnx.build(folder, max_tokens, weights)
+    check(OnnxEncoder(folder, max_tokens, threads=1, model_bytes=blob, weights=weights), folder)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
     try:

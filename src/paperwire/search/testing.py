@@ -92,15 +92,18 @@ def _fresh_vector_index():
 
 
 def link_query_model(data_dir: Path) -> None:
-    """The test session's ONNX model file, hard-linked into another data dir, so a CLI
-    run or a server a test starts does not build its own (seconds each)."""
+    """The test session's ONNX model files (papers' and queries'), hard-linked into
+    another data dir, so a CLI run or a server a test starts does not build its own
+    (seconds each)."""
     from django.conf import settings
 
     from paperwire.search.embeddings import model_folder
-    from paperwire.search.onnx_model import ensure_model_file
+    from paperwire.search.onnx_model import ensure_model_file, query_weights
 
-    built = ensure_model_file(model_folder(), settings.EMBEDDING_MAX_TOKENS)
-    target = Path(data_dir) / "models" / built.name
-    if not target.exists():
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.hardlink_to(built)
+    folder, max_tokens = model_folder(), settings.EMBEDDING_MAX_TOKENS
+    for weights in dict.fromkeys(("float32", query_weights(folder, max_tokens))):
+        built = ensure_model_file(folder, max_tokens, weights)
+        target = Path(data_dir) / "models" / built.name
+        if not target.exists():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.hardlink_to(built)

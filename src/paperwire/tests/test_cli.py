@@ -21,9 +21,11 @@ def test_it_says_to_run_init_before_anything_needs_the_tables(tmp_path):
     assert "Traceback" not in result.stderr
 
     assert _paperwire(tmp_path, "init").returncode == 0
-    # init also writes the query model's ONNX file, so no server start builds it.
-    (model,) = (tmp_path / "models").glob("*.onnx")
-    assert model.stat().st_mode & 0o777 == 0o600
+    # init also writes the ONNX files (papers' float32, queries' int8), so no server
+    # start builds them.
+    models = sorted((tmp_path / "models").glob("*.onnx"), key=lambda p: "-int8-" in p.name)
+    assert len(models) == 2 and "-int8-" in models[1].name
+    assert all(model.stat().st_mode & 0o777 == 0o600 for model in models)
     result = _paperwire(tmp_path, "stats", "--json")
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["papers"] == 0

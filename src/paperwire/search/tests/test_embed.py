@@ -86,7 +86,8 @@ def test_it_embeds_in_length_order_but_answers_in_the_callers(shared_data, runti
     with override_settings(EMBEDDING_RUNTIME=runtime, EMBEDDING_PRECISION="float32"):
         vectors = embed_texts(texts, batch_size=4)
         alone = embed_texts(texts[-1:])[0]
-    expected = embed_queries(texts)  # one batch, in the caller's order
+    with override_settings(EMBEDDING_QUERY_WEIGHTS="float32"):  # papers' precision
+        expected = embed_queries(texts)  # one batch, in the caller's order
     assert vectors.shape == (10, 384) and vectors.dtype == np.float32
     assert np.sum(vectors * expected, axis=1).min() > 0.99999
     # Alone it is not padded: the same vector but for rounding.

@@ -38,11 +38,53 @@ def test_it_makes_torch_s_vectors_on_real_papers(subset_texts):
 
 def test_the_query_model_agrees_with_the_document_path(subset_texts):
     with override_settings(EMBEDDING_RUNTIME="onnx"):
-        papers = embed_texts(subset_texts[:5])
-    queries = embed_queries(subset_texts[:5])
-    assert np.sum(papers * queries, axis=1).min() >= 0.99999
+        papers = embed_texts(subset_texts)
+    queries = embed_queries(subset_texts)
+    assert embeddings.onnx_encoder(1, "query").weights == "int8"
+    assert np.sum(papers * queries, axis=1).min() >= 0.999
+    torch32 = embed_with_torch(subset_texts, device="cpu", dtype="float32")
+    assert np.sum(queries * torch32, axis=1).min() >= 0.999
     single = embeddings.embed_query("speculative decoding")
     assert float(single @ embed_queries(["speculative decoding"])[0]) >= 0.99999
+    with override_settings(EMBEDDING_QUERY_WEIGHTS="float32"):
+        assert embeddings.onnx_encoder(1, "query").weights == "float32"
+        assert np.sum(papers * embed_queries(subset_texts), axis=1).min() >= 0.99999
+
+
+def test_the_int8_query_model_is_smaller_and_multiplies_in_int8(tmp_path):
+    import onnx
+
+    folder = embeddings.model_folder()
+    with override_settings(DATA_DIR=tmp_path):
+        path = onnx_model.ensure_model_file(folder, 224, "int8")
+        assert path != onnx_model.model_file(folder, 224)
+        assert onnx_model.query_weights(folder, 224) == "int8"
+        float32 = onnx_model.ensure_model_file(folder, 224)
+    ops = {n.op_type for n in onnx.load(str(path)).graph.node}
+    assert {"MatMulNBits", "Attention"} <= ops and "MatMul" not in ops
+    assert "MatMulNBits" not in {n.op_type for n in onnx.load(str(float32)).graph.node}
+    assert path.stat().st_size < 0.8 * float32.stat().st_size
+
+
+def test_a_query_model_that_fails_its_check_falls_back_to_float32(tmp_path, monkeypatch):
+    checked = onnx_model.check
+
+    def int8_disagrees(encoder, folder):
+        if encoder.weights == "int8":
+            raise onnx_model.ModelCheckFailed("a cosine of 0.98 with torch's")
+        return checked(encoder, folder)
+
+    monkeypatch.setattr(onnx_model, "check", int8_disagrees)
+    folder = embeddings.model_folder()
+    with override_settings(DATA_DIR=tmp_path):
+        assert onnx_model.query_weights(folder, 224) == "float32"
+        refused = onnx_model.refusal_file(onnx_model.model_file(folder, 224, "int8"))
+        assert "0.98" in refused.read_text()
+        assert not onnx_model.model_file(folder, 224, "int8").exists()
+        monkeypatch.setattr(onnx_model, "build_model_file", None)  # not built again
+        assert onnx_model.query_weights(folder, 224) == "float32"
+    with override_settings(EMBEDDING_QUERY_WEIGHTS="int4"), pytest.raises(ValueError):
+        onnx_model.query_weights(folder, 224)
 
 
 def test_the_torch_path_is_the_one_sentence_transformers_computed(subset_texts):
@@ -95,7 +137,7 @@ def test_processes_building_at_once_leave_one_whole_file(tmp_path):
     assert all(b.returncode == 0 for b in builders), outputs
     assert len({out for out, _ in outputs}) == 1
     files = list((tmp_path / "data" / "models").iterdir())
-    assert len(files) == 1 and files[0].suffix == ".onnx"
+    assert len(files) == 1 and files[0].suffix == ".onnx" and "-int8-" in files[0].name
     with override_settings(DATA_DIR=tmp_path / "data"):
         encoder = onnx_model.OnnxEncoder(embeddings.model_folder(), 224, threads=1)
         assert onnx_model.check(encoder, embeddings.model_folder()) >= 0.999

@@ -16,6 +16,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -26,6 +27,7 @@ from paperwire.library.exports import FORMATS, export_response
 from paperwire.library.forms import CollectionForm, ImportForm, MemberForm
 from paperwire.library.imports import import_into
 from paperwire.library.models import Collection, LibraryError, toggle_save
+from paperwire.library.templatetags.library import save_form_html
 from paperwire.papers.models import CARD_RELATIONS, Paper
 
 PAGE_PAPERS = 200
@@ -216,8 +218,8 @@ def save(request: HttpRequest, arxiv_id: str) -> HttpResponse:
         messages.error(request, str(e))
         return _back(request, reverse("pw-paper", args=[paper.arxiv_id]))
     if _is_htmx(request):
-        return render(request, "library/_save_form.html",
-                      {"paper": paper, "saved": saved, "next": request.POST.get("next", "")})
+        return HttpResponse(save_form_html(paper, saved, request.POST.get("next", ""),
+                                           get_token(request)))
     return _back(request, reverse("pw-paper", args=[paper.arxiv_id]))
 
 

@@ -32,7 +32,7 @@ from paperwire.reader.ranking import (
     read_signals,
     saved_ids,
 )
-from paperwire.reader.templatetags.reader import remember_marks
+from paperwire.reader.templatetags.reader import not_interested_fragment, remember_marks
 
 FOR_YOU_LIMIT = 20
 # Moved on every change of follows or marks: the cached lists' ETags name this cookie
@@ -165,8 +165,7 @@ def not_interested(request: HttpRequest, arxiv_id: str) -> HttpResponse:
     else:
         marked = NotInterested.objects.toggle(request.user, paper)
     if _is_htmx(request):
-        return _stamped(render(request, "reader/_not_interested_button.html",
-                               {"paper": paper, "marked": marked}))
+        return _stamped(HttpResponse(not_interested_fragment(request, paper, marked)))
     return _stamped(redirect(_next_or(request, reverse("pw-paper", args=[paper.arxiv_id]))))
 
 

@@ -8,9 +8,14 @@ asks once for the reader's votes on the whole page (`voted_paper_ids`), not per 
 from __future__ import annotations
 
 from django import template
+from django.middleware.csrf import get_token
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
 
 from paperwire.community.forms import CommentForm
 from paperwire.community.models import Comment, Membership, Vote
+from paperwire.lib.widgets import csrf_field, plural
 
 register = template.Library()
 
@@ -26,17 +31,43 @@ def voted_paper_ids(context, items) -> set[int]:
     return Vote.objects.paper_ids_for(user, ids)
 
 
-@register.inclusion_tag("community/_upvote.html", takes_context=True)
-def upvote_button(context, paper, voted_ids=None) -> dict:
+@register.simple_tag(takes_context=True)
+def upvote_button(context, paper, voted_ids=None) -> SafeString:
     user = context.get("user")
     if user is None or not user.is_authenticated:
-        voted = False
-    elif not isinstance(voted_ids, set):  # a single paper: ask about it alone
+        return upvote_html(paper, voted=False, csrf_token=None, signed_in=False)
+    if not isinstance(voted_ids, set):  # a single paper: ask about it alone
         voted = bool(Vote.objects.paper_ids_for(user, [paper.pk]))
     else:
         voted = paper.pk in voted_ids
-    return {"paper": paper, "voted": voted, "user": user, "request": context.get("request"),
-            "csrf_token": context.get("csrf_token")}
+    return upvote_html(paper, voted, context.get("csrf_token"))
+
+
+def upvote_html(paper, voted: bool, csrf_token, signed_in: bool = True) -> SafeString:
+    """The upvote form, or signed out a link to log in; what the upvote view returns to
+    htmx too (upvote_fragment)."""
+    label = format_html('<span class="visually-hidden"> upvote{}</span>',
+                        plural(paper.upvotes))
+    if not signed_in:
+        return format_html(
+            '<a class="upvote upvotes" href="{}?next={}" title="Log in to upvote">'
+            '<span aria-hidden="true">▲</span> {}{}</a>',
+            reverse("pw-login"), reverse("pw-paper", args=[paper.arxiv_id]), paper.upvotes,
+            label)
+    action = reverse("pw-upvote", args=[paper.arxiv_id])
+    return format_html(
+        '<form class="upvote{}" method="post" action="{}" hx-post="{}" hx-target="this" '
+        'hx-swap="outerHTML">{}<input type="hidden" name="up" value="{}">'
+        '<button type="submit" class="upvotes" aria-pressed="{}" title="{}">'
+        '<span aria-hidden="true">▲</span> <span class="count">{}{}</span></button></form>',
+        " voted" if voted else "", action, action, csrf_field(csrf_token),
+        "0" if voted else "1", "true" if voted else "false",
+        "Remove your upvote" if voted else "Upvote", paper.upvotes, label)
+
+
+def upvote_fragment(request, paper, voted: bool) -> SafeString:
+    """upvote_html for the view that just changed the vote (a signed-in reader)."""
+    return upvote_html(paper, voted, get_token(request))
 
 
 @register.inclusion_tag("community/_thread.html", takes_context=True)

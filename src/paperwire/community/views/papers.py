@@ -31,6 +31,7 @@ from paperwire.community.models import (
     Vote,
 )
 from paperwire.community.submit import SubmitError, submit_paper
+from paperwire.community.templatetags.community import upvote_fragment
 from paperwire.lib.arxiv_ids import InvalidArxivId, parse_arxiv_id
 from paperwire.papers.models import Paper, PaperAuthor
 
@@ -74,7 +75,7 @@ def upvote(request: HttpRequest, arxiv_id: str) -> HttpResponse:
         voted, count = Vote.objects.toggle(request.user, paper)
     if _is_htmx(request):
         paper.upvotes = count
-        return render(request, "community/_upvote.html", {"paper": paper, "voted": voted})
+        return HttpResponse(upvote_fragment(request, paper, voted))
     return redirect(request.POST.get("next") if _safe_next(request) else _paper_url(paper))
 
 

@@ -9,7 +9,12 @@ when signed out.
 from __future__ import annotations
 
 from django import template
+from django.middleware.csrf import get_token
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
 
+from paperwire.lib.widgets import csrf_field
 from paperwire.reader.models import Follow, NotInterested
 
 register = template.Library()
@@ -29,13 +34,32 @@ def _marked_ids(request, user) -> set[int]:
     return cached
 
 
-@register.inclusion_tag("reader/_not_interested_button.html", takes_context=True)
-def not_interested_button(context, paper) -> dict:
+@register.simple_tag(takes_context=True)
+def not_interested_button(context, paper) -> SafeString:
+    """The "not interested" toggle (built with format_html, see lib/widgets); nothing
+    when signed out."""
     user = context.get("user")
-    signed_in = user is not None and user.is_authenticated
-    marked = signed_in and paper.pk in _marked_ids(context.get("request"), user)
-    return {"paper": paper, "marked": marked, "user": user,
-            "csrf_token": context.get("csrf_token"), "request": context.get("request")}
+    if user is None or not user.is_authenticated:
+        return SafeString("")
+    marked = paper.pk in _marked_ids(context.get("request"), user)
+    return not_interested_html(paper, marked, context.get("csrf_token"))
+
+
+def not_interested_html(paper, marked: bool, csrf_token) -> SafeString:
+    action = reverse("pw-not-interested", args=[paper.arxiv_id])
+    return format_html(
+        '<form class="not-interested{}" method="post" action="{}" hx-post="{}" '
+        'hx-target="this" hx-swap="outerHTML">{}<input type="hidden" name="on" value="{}">'
+        '<button type="submit" class="link" aria-pressed="{}" title="{}">{}</button></form>',
+        " marked" if marked else "", action, action, csrf_field(csrf_token),
+        "0" if marked else "1", "true" if marked else "false",
+        "Take back “not interested”" if marked else "Show fewer papers like this",
+        "Not interested ✓ (undo)" if marked else "Not interested")
+
+
+def not_interested_fragment(request, paper, marked: bool) -> SafeString:
+    """not_interested_html for the view that just changed the mark."""
+    return not_interested_html(paper, marked, get_token(request))
 
 
 @register.inclusion_tag("reader/_follow_button.html", takes_context=True)

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from django import template
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
 
 from paperwire.search.models import PaperNotes
 
@@ -16,17 +21,23 @@ def notes_for(papers) -> dict[int, PaperNotes]:
     return PaperNotes.objects.by_paper(getattr(item, "paper", item).pk for item in papers or ())
 
 
-@register.inclusion_tag("search/_card_keywords.html")
-def card_keywords(paper, notes=None) -> dict:
+@register.simple_tag
+def card_keywords(paper, notes=None) -> SafeString:
     """A card's keyword links; `notes` from notes_for (or the paper's own PaperNotes),
-    else the paper's are read."""
+    else the paper's are read. Built with format_html (see lib/widgets)."""
     if isinstance(notes, PaperNotes):
         note = notes
     elif isinstance(notes, dict):
         note = notes.get(paper.pk)
     else:
         note = PaperNotes.objects.filter(paper_id=paper.pk).first()
-    return {"keywords": note.keyword_list[:5] if note else []}
+    keywords = note.keyword_list[:5] if note else []
+    if not keywords:
+        return SafeString("")
+    search = reverse("pw-search")
+    return format_html('<ul class="keywords" aria-label="Keywords">{}</ul>', format_html_join(
+        "", '<li><a href="{}?keyword={}">{}</a></li>',
+        ((search, quote(keyword, safe="/"), keyword) for keyword in keywords)))
 
 
 @register.simple_tag

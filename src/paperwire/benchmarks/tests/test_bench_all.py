@@ -60,7 +60,7 @@ def test_it_renders_the_serving_runtime_against_its_torch_baseline():
     assert "## Serving runtime\n" in text
     assert "| first search page after the worker accepts (s) | 1.82 | 22.12 |" in text
     assert "| PSS per web worker (MiB) | 114 / 108 | 387 / 384 |" in text
-    assert "| cold `paperwire search` (s, median) | 9.87 | 40.21 |" in text
+    assert "| cold `paperwire search`, a new process (s, median) | 9.87 | 40.21 |" in text
     assert "| ONNX Runtime float32 | 2.6 | – |" in text
     assert "| torch bfloat16 | 1.4 | 0.99994 |" in text
     assert "load average 9.5 at the start" in text

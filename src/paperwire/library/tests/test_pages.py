@@ -18,7 +18,7 @@ class MetaTags(HTMLParser):
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
-        if tag == "meta" and attrs.get("name", "").startswith("citation_"):
+        if tag == "meta" and attrs.get("name", "").startswith(("citation_", "DC.")):
             self.tags.append((attrs["name"], attrs["content"]))
 
 
@@ -37,7 +37,20 @@ def test_the_paper_page_carries_highwire_tags(db):
     assert ("citation_arxiv_id", "2401.10241") in tags
     assert ("citation_pdf_url", "https://arxiv.org/pdf/2401.10241") in tags
     assert ("citation_abstract_html_url", "https://arxiv.org/abs/2401.10241") in tags
+    # Zotero's Embedded Metadata translator takes its item type from dc:type when no
+    # Highwire tag names one (citation_technical_report_institution would make it a
+    # report): a preprint, its repository arXiv (dc:publisher).
+    assert ("DC.type", "preprint") in tags and ("DC.publisher", "arXiv") in tags
+    assert not [n for n, _ in tags if n in HIGHWIRE_TYPE_TAGS]
     assert "<b>tags</b>" not in html
+
+
+# Highwire tags from which Zotero's Embedded Metadata translator sets the item type
+# itself, over dc:type (its init(): journal, report, conference, book section, thesis).
+HIGHWIRE_TYPE_TAGS = {"citation_journal_title", "citation_technical_report_institution",
+                      "citation_conference_title", "citation_conference",
+                      "citation_book_title", "citation_inbook_title",
+                      "citation_dissertation_institution"}
 
 
 def test_an_anonymous_reader_is_asked_to_log_in_to_save(paper):

@@ -34,7 +34,7 @@ WEIGHTS = ("float32", "int8")
 # Weights per scale: 32 measured 4% faster per query than 16 but at a cosine of 0.9991
 # with float32 on one-word queries, near the 0.999 the model check asks; 16 keeps 0.9994.
 INT8_BLOCK = 16
-INT8_ACCURACY = 4  # MatMulNBits' "int8 arithmetic"; 0 dequantises to float32, 5x slower
+INT8_ACCURACY = 4  # MatMulNBits' int8 arithmetic; 1-3 dequantise to float: 6x slower here
 
 
 class UnsupportedModel(ValueError):

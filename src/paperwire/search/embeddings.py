@@ -6,9 +6,10 @@ float32 and unit length, so a dot product is the cosine similarity.
 Two runtimes compute the same vectors (cosine >= 0.999, checked when the model file is
 written and in the tests):
 
-- ONNX Runtime, float32, from a model file built once in the data dir
-  (search/onnx_model). It embeds every query (web workers, `paperwire search`, the
-  digest builder) and, by default, papers on a CPU. It needs no torch.
+- ONNX Runtime, from model files built once in the data dir (search/onnx_model): a
+  float32 graph embeds papers on a CPU by default, an int8 one every query (web
+  workers, `paperwire search`, the digest builder; cosine >= 0.999 with float32 too).
+  It needs no torch.
 - torch, from the `paperwire[torch]` extra: papers on CUDA, and on CPUs with native
   bfloat16, where it runs at about twice ONNX Runtime's float32 (see
   document_runtime). Only processes embedding papers ever import it.

@@ -5,9 +5,10 @@ needs neither torch nor an exporter), checked against vectors torch made for the
 texts, and kept under `DATA_DIR/models/`, named by everything that shapes it: the
 model's config and weights, the token limit, the graph's format and its weights'
 precision. Papers are embedded by the float32 graph; queries by the int8 one (about a
-third faster, lib/bert_onnx) unless PAPERWIRE_EMBEDDING_QUERY_WEIGHTS says float32 or
-the int8 graph fails the check on this machine, which is then remembered beside it (a
-`.refused` file) and the float32 graph used. A changed setting
+quarter faster, lib/bert_onnx) unless PAPERWIRE_EMBEDDING_QUERY_WEIGHTS says float32 or
+the int8 graph fails the check on this machine: that is remembered beside it (a
+`.refused` file naming the ONNX Runtime version, which is tried again under another
+version) and the float32 graph used. A changed setting
 or model names another file, which is then built; a file that fails to load is built
 again. Processes racing to build it each write their own temporary file and rename it
 into place, so a reader only ever opens a whole file.
@@ -123,22 +124,25 @@ def ensure_model_file(folder: Path, max_tokens: int, weights: str = "float32") -
 
 def query_weights(folder: Path, max_tokens: int) -> str:
     """The precision queries are embedded at: the setting, unless the int8 graph failed
-    its check here (then float32, and the reason logged once per process)."""
+    its check here under this ONNX Runtime (then float32; the failure is logged once
+    and remembered)."""
     wanted = settings.EMBEDDING_QUERY_WEIGHTS
     if wanted not in bert_onnx.WEIGHTS:
         raise ValueError(f"PAPERWIRE_EMBEDDING_QUERY_WEIGHTS must be one of "
                          f"{', '.join(bert_onnx.WEIGHTS)}, not {wanted!r}")
     if wanted == "float32":
         return wanted
+    import onnxruntime
+
     refused = refusal_file(model_file(folder, max_tokens, wanted))
-    if refused.exists():
+    if refused.exists() and refused.read_text().split("\n", 1)[0] == onnxruntime.__version__:
         return "float32"
     try:
         ensure_model_file(folder, max_tokens, wanted)
     except ModelCheckFailed as failed:
         log.warning("queries are embedded in float32: %s", failed)
         refused.parent.mkdir(parents=True, exist_ok=True)
-        refused.write_text(f"{failed}\n")
+        refused.write_text(f"{onnxruntime.__version__}\n{failed}\n")
         return "float32"
     return wanted
 

@@ -110,6 +110,8 @@ def bench_queries(queries: list[str]) -> dict:
     return report
 
 
+# -- the server ----------------------------------------------------------------------------
+
 def _children(pid: int) -> list[int]:
     found = []
     for entry in os.listdir("/proc"):

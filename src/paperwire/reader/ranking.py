@@ -34,8 +34,10 @@ follow; negatives are the papers marked "not interested". The D term is what mak
 "not interested" sink the rejected paper's near neighbours and not just the paper; the
 gate keeps the neighbours that are nearer still to something liked. With no positives
 the trending term alone orders the list (cold start), so a new reader never sees an
-empty page. The weights were chosen on the tuning half of `paperwire bench recommend`'s
-readers (benchmarks/recommend.py) and are quoted on its held-out half.
+empty page. The score is computed twice: the second time with the first pass's
+PSEUDO_POSITIVES best candidates counted as positives too (pseudo-relevance feedback),
+and the two added. The weights were chosen on the tuning half of `paperwire bench
+recommend`'s readers (benchmarks/recommend.py) and are quoted on its held-out half.
 
 Only what ranking needs is read for the candidates (ids, trending, the fields follows
 match on); the cards' fields are read for the picks alone (card_papers()).
@@ -90,6 +92,9 @@ SENT_LOOKBACK = timedelta(days=62)  # digests whose papers count as sent
 # recommend`, where one "not interested" must take ≥ 80% of its near neighbours out.
 A_LINEAR, B_NEAREST, C_KNN, D_NEIGHBOUR, E_TRENDING, F_WORDS = 0.5, 0.3, 0.3, 2.0, 0.1, 6.0
 KNN = 3
+# The first pass's best candidates taken as liked in a second pass (for_you): +0.006
+# precision@10 on the bench's tuning half, +0.004 held out, at 4 to 7 alike.
+PSEUDO_POSITIVES = 5
 # The background the reader's taste is told apart from: the papers featured most
 # recently up to the window's last day (the window's own included), and the ridge
 # that keeps its covariance invertible and the direction from chasing noise.
@@ -586,6 +591,14 @@ def for_you(user, days: int = DEFAULT_DAYS, limit: int = 20, *,
                  if known is not None else None)
         score, nearest, nearest_sim = score_candidates(matrix, positives, negatives,
                                                        trending, known, words)
+        if positives is not None and len(with_vector) > PSEUDO_POSITIVES:
+            # Pseudo-relevance feedback: score again with the first pass's best few
+            # taken as liked too, and add the two scores (a reader's few signals say
+            # less about this window than its best matches do).
+            top = np.argsort(-score, kind="stable")[:PSEUDO_POSITIVES]
+            again, _, _ = score_candidates(matrix, np.vstack([positives, matrix[top]]),
+                                           negatives, trending, known, words)
+            score = score + again
         for i, paper in enumerate(with_vector):
             pick = Pick(paper, list(reasons.get(paper.pk, [])), float(score[i]))
             row = int(nearest[i])

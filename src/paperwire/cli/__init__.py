@@ -87,14 +87,14 @@ def init(
     from django.conf import settings
 
     from paperwire.search.embeddings import model_folder
-    from paperwire.search.onnx_model import ensure_model_file, query_weights
+    from paperwire.search.onnx_model import ensure_model_file, model_file, query_weights
 
     folder, max_tokens = model_folder(), settings.EMBEDDING_MAX_TOKENS
     path = ensure_model_file(folder, max_tokens)
     console.print(f"embedding model ready ({path})")
-    weights = query_weights(folder, max_tokens)
+    weights = query_weights(folder, max_tokens)  # builds and checks the int8 file
     if weights != "float32":
-        console.print(f"query model ready ({ensure_model_file(folder, max_tokens, weights)})")
+        console.print(f"query model ready ({model_file(folder, max_tokens, weights)})")
     if admin:
         from django.contrib.auth import get_user_model
 

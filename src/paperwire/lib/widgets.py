@@ -9,17 +9,10 @@ escapes every value as a template does.
 
 from __future__ import annotations
 
-from django.utils.html import format_html
+from django.template.defaulttags import CsrfTokenNode
 from django.utils.safestring import SafeString
 
 
 def csrf_field(token) -> SafeString:
-    """The hidden input `{% csrf_token %}` writes; nothing without a token (as it)."""
-    if not token or str(token) == "NOTPROVIDED":
-        return SafeString("")
-    return format_html('<input type="hidden" name="csrfmiddlewaretoken" value="{}">', token)
-
-
-def plural(count: int) -> str:
-    """"s" unless `count` is 1, as the `pluralize` filter."""
-    return "" if count == 1 else "s"
+    """The hidden input `{% csrf_token %}` writes for `token`, by the tag's own node."""
+    return SafeString(CsrfTokenNode().render({"csrf_token": token}))

@@ -151,7 +151,7 @@ def onnx_encoder(threads: int = 1, weights: str = "float32"):
     from paperwire.search.onnx_model import OnnxEncoder, query_weights
 
     key = ("onnx", settings.EMBEDDING_MODEL, settings.EMBEDDING_MAX_TOKENS, threads,
-           weights, settings.EMBEDDING_QUERY_WEIGHTS)
+           settings.EMBEDDING_QUERY_WEIGHTS if weights == "query" else weights)
     encoder = _encoders.get(key)
     if encoder is None:
         with _lock:

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from django import template
 from django.middleware.csrf import get_token
+from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
 from paperwire.community.forms import CommentForm
 from paperwire.community.models import Comment, Membership, Vote
-from paperwire.lib.widgets import csrf_field, plural
+from paperwire.lib.widgets import csrf_field
 
 register = template.Library()
 
@@ -47,7 +48,7 @@ def upvote_html(paper, voted: bool, csrf_token, signed_in: bool = True) -> SafeS
     """The upvote form, or signed out a link to log in; what the upvote view returns to
     htmx too (upvote_fragment)."""
     label = format_html('<span class="visually-hidden"> upvote{}</span>',
-                        plural(paper.upvotes))
+                        pluralize(paper.upvotes))
     if not signed_in:
         return format_html(
             '<a class="upvote upvotes" href="{}?next={}" title="Log in to upvote">'

@@ -143,15 +143,19 @@ def train_svm(features: np.ndarray, positive_rows: list[int], train_rows: list[i
 
 def _numpy_svm(x: np.ndarray, y: np.ndarray, c: float = 0.01, epochs: int = 200):
     """A balanced hinge-loss linear SVM by full-batch subgradient descent."""
+    # float64 once: a float32 matrix times a float64 vector is converted on every step.
+    x = np.asarray(x, dtype=np.float64)
     signs = np.where(y == 1, 1.0, -1.0)
     weights = np.where(y == 1, len(y) / (2 * max(1, y.sum())),
                        len(y) / (2 * max(1, len(y) - y.sum())))
     w, b = np.zeros(x.shape[1]), 0.0
     for step in range(1, epochs + 1):
         margin = signs * (x @ w + b)
-        active = margin < 1
-        grad_w = w - c * (weights[active] * signs[active]) @ x[active]
-        grad_b = -c * (weights[active] * signs[active]).sum()
+        # The hinge's active rows by a 0/1 factor, not by indexing: x[active] would copy
+        # the matrix on every step.
+        pull = weights * signs * (margin < 1)
+        grad_w = w - c * (pull @ x)
+        grad_b = -c * pull.sum()
         rate = 1.0 / step
         w -= rate * grad_w
         b -= rate * grad_b

@@ -33,7 +33,7 @@ FULL = {"runs": 3, "ingest_records": 200_000, "search_small_papers": 10_000,
         "search_papers": 100_000, "ann_vectors": 1_000_000, "queries": 200,
         "embed_sample": 512, "web_papers": 100_000, "web_requests": 5_000,
         "web_search_requests": 400, "digest_subscribers": 100_000, "digest_baseline": 1_000,
-        "deliver_items": 10_000, "recommend_readers": 60, "recommend_papers": 100_000,
+        "deliver_items": 10_000, "recommend_readers": 200, "recommend_papers": 100_000,
         "recommend_speed_readers": 10_000, "recommend_requests": 200}
 QUICK = {"runs": 1, "ingest_records": 5_000, "search_small_papers": 2_000,
          "search_papers": 5_000, "ann_vectors": 20_000, "queries": 20, "embed_sample": 64,

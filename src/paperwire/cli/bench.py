@@ -79,7 +79,7 @@ def bench_all(
                                  "[1,000; --quick 200]."),
     deliver_items: int = _size("Items delivered to the local webhook receiver [10,000; "
                                "--quick 200]."),
-    recommend_readers: int = _size("Simulated readers of the For-you quality part [60; "
+    recommend_readers: int = _size("Simulated readers of the For-you quality part [200; "
                                    "--quick 10]."),
     recommend_papers: int = _size("Papers of the For-you speed part [100,000; --quick "
                                   "2,000]."),
@@ -128,7 +128,7 @@ def bench_all(
 
 @bench_app.command("recommend")
 def bench_recommend(
-    readers: int = typer.Option(60, min=1, help="Simulated readers for the quality part."),
+    readers: int = typer.Option(200, min=1, help="Simulated readers for the quality part."),
     papers: int = typer.Option(100_000, min=753, help="Papers for the speed part (the 753 "
                                                       "real ones plus generated ones)."),
     speed_readers: int = typer.Option(10_000, min=1, help="Readers for the speed part."),

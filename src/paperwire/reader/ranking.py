@@ -8,10 +8,17 @@ product is a cosine) and their words, computed from the reader's signals on each
 few hundred positives at most: cheap enough that no state needs refreshing when a signal
 arrives):
 
-    score(p) = A · lin(p) + B · max cos(p, a positive) + C · mean of the KNN largest
-               + F · cos(tf-idf of p, centroid of the positives' tf-idf)
-               − D · near(max cos(p, a negative)) · gate
-               + E · (p's trending score ÷ the window's best)
+    score(p) = A · z(lin(p)) + B · z(max cos(p, a positive)) + C · z(mean of the KNN
+               largest) + F · z(cos(tf-idf of p, centroid of the positives' tf-idf))
+               + E · z(p's trending score) − D · range · near(max cos(p, a negative)) · gate
+
+z() turns a term into standard scores over the window's candidates (mean 0, spread 1),
+so a weight means the same for every reader: the raw terms' spreads differ from one
+reader's positives to another's (a reader of one tight topic has a long linear term,
+a reader of two a short one), and with raw terms the weights meant something else for
+each (standardising them, with the sink below in parts of the score's range, took
+precision@10 from 0.415 to 0.426 on the tuning half of 200 simulated readers, and from
+0.239 to 0.259 on the held-out half; see BENCHMARKS.md).
 
     lin(p) = (p − μ) · w ÷ ((μ₊ − μ) · w),   w = (Σ + λI)⁻¹ (μ₊ − μ)
 
@@ -25,6 +32,8 @@ window's mean. The F term is the positives' words (title and abstract, words and
 of words, idf from the background; Lexicon): a paper that says "gaussian splatting" as
 the reader's papers do is near them even where the sentence vectors blur it. Only
 positives and candidates inside the background have words here (the rest get 0).
+range is the spread (largest less smallest) of the terms before it over the window, so
+that D = 1 takes a paper near enough to a rejected one to the bottom for any reader.
 near() rises from 0 at NEIGHBOUR_FLOOR to 1 at NEIGHBOUR_FULL, and gate is 1 when the
 nearest negative is at least as near as the nearest positive, falling to 0 when the
 positive is NEIGHBOUR_MARGIN nearer.
@@ -88,9 +97,12 @@ MAX_CANDIDATES = 3_000  # papers of the window considered, most upvoted first
 MAX_POSITIVES = 300  # the reader's most recent positives stand for their taste
 MAX_NEGATIVES = 300
 SENT_LOOKBACK = timedelta(days=62)  # digests whose papers count as sent
-# Weights of the score (see the module's docstring); chosen on `paperwire bench
-# recommend`, where one "not interested" must take ≥ 80% of its near neighbours out.
-A_LINEAR, B_NEAREST, C_KNN, D_NEIGHBOUR, E_TRENDING, F_WORDS = 0.5, 0.3, 0.3, 2.0, 0.1, 6.0
+# Weights of the standardised terms (see the module's docstring); chosen on the tuning
+# half of `paperwire bench recommend`, where one "not interested" must also take ≥ 80%
+# of its near neighbours out. The linear term and the words carry it: without the
+# nearest/KNN terms precision@10 fell by 0.005, and trending only breaks ties.
+A_LINEAR, B_NEAREST, C_KNN, D_NEIGHBOUR, E_TRENDING, F_WORDS = (
+    1.0, 0.125, 0.125, 1.0, 0.025, 0.75)
 KNN = 3
 # The first pass's best candidates taken as liked in a second pass (for_you): +0.006
 # precision@10 on the bench's tuning half, +0.004 held out, at 4 to 7 alike.
@@ -101,8 +113,10 @@ PSEUDO_POSITIVES = 5
 BACKGROUND_SIZE, BACKGROUND_MIN, RIDGE = 1_000, 50, 0.03
 BACKGROUNDS_KEPT = 8  # windows' backgrounds a process keeps
 # A paper with a cosine of NEIGHBOUR_FULL or more with a rejected one sinks by the whole
-# D_NEIGHBOUR; from NEIGHBOUR_FLOOR up it sinks by a part.
-NEIGHBOUR_FLOOR, NEIGHBOUR_FULL, NEIGHBOUR_MARGIN = 0.5, 0.6, 0.2
+# D_NEIGHBOUR (a share of the score's range over the window); from NEIGHBOUR_FLOOR up it
+# sinks by a part. Below 0.58 the sink cost more precision than it bought: the bench's
+# near neighbours are those at 0.6 and up.
+NEIGHBOUR_FLOOR, NEIGHBOUR_FULL, NEIGHBOUR_MARGIN = 0.58, 0.63, 0.2
 LIKE_MIN = 0.4  # a pick nearer than this to a positive says "like …"
 LIKE_FOLLOWED = -1  # Pick.like of a pick most like a paper of what the reader follows
 REASON_TITLE = 80
@@ -375,27 +389,38 @@ def score_candidates(candidates: np.ndarray, positives: np.ndarray | None,
     with the positives' words (Lexicon.similarity). Pure numpy.
     """
     n = len(candidates)
-    best = trending.max() if len(trending) else 0.0
-    score = E_TRENDING * (trending / best if best > 0 else np.zeros(n))
+    score = E_TRENDING * _standard(trending)
     nearest = np.full(n, -1)
     nearest_sim = np.zeros(n)
     if positives is not None and len(positives) and n:
         sims = candidates @ positives.T
-        score = score + A_LINEAR * _linear(candidates, positives, background)
+        score = score + A_LINEAR * _standard(_linear(candidates, positives, background))
         nearest = sims.argmax(axis=1)
         nearest_sim = sims[np.arange(n), nearest]
         top = np.sort(sims, axis=1)[:, -min(KNN, sims.shape[1]):]
-        score = score + B_NEAREST * nearest_sim + C_KNN * top.mean(axis=1)
+        score = score + B_NEAREST * _standard(nearest_sim) + C_KNN * _standard(top.mean(axis=1))
         if words is not None:
-            score = score + F_WORDS * words
+            score = score + F_WORDS * _standard(words)
     if negatives is not None and len(negatives) and n:
         closest = (candidates @ negatives.T).max(axis=1)
         near = np.clip((closest - NEIGHBOUR_FLOOR) / (NEIGHBOUR_FULL - NEIGHBOUR_FLOOR), 0, 1)
         # Sunk only where the rejected paper is about as near as anything liked: a
         # neighbour of a rejected paper that is closer to a liked one keeps its place.
         gate = np.clip((closest - nearest_sim + NEIGHBOUR_MARGIN) / NEIGHBOUR_MARGIN, 0, 1)
-        score = score - D_NEIGHBOUR * near * gate
+        # In parts of the score's range, so that a whole D_NEIGHBOUR takes a paper as
+        # far down for every reader.
+        score = score - D_NEIGHBOUR * float(np.ptp(score)) * near * gate
     return score, nearest, nearest_sim
+
+
+def _standard(values: np.ndarray) -> np.ndarray:
+    """The values as standard scores over the candidates (0 mean, unit spread; all 0
+    when they do not vary), so that a term's weight means the same for every reader."""
+    values = np.asarray(values, dtype=np.float64)
+    spread = float(values.std()) if len(values) else 0.0
+    if spread <= 1e-12:
+        return np.zeros(len(values))
+    return (values - values.mean()) / spread
 
 
 def _linear(candidates: np.ndarray, positives: np.ndarray,

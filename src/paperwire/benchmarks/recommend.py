@@ -23,7 +23,7 @@ and how fast its page is. Runs in a child process on a fresh SQLite database.
    topics. For you's weights are chosen on the tuning half only; the held-out half's
    figures are the ones to quote, both are reported (and both together). Split by
    topic rather than by reader, so that the held-out readers want things the weights
-   never saw. `--skip-speed` measures this part alone (a minute or two).
+   never saw. `--skip-speed` measures this part alone (a few minutes).
 2. **"Not interested"**: for each reader and held-out week, the top pick of For you is
    marked not interested; its *near neighbours* are the week's papers with a cosine of
    at least NEAR with it (the NEIGHBOURS closest; also given for NEAR_LOOSE). The

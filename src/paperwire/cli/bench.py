@@ -135,7 +135,7 @@ def bench_recommend(
     requests: int = typer.Option(200, min=1, help="Timed For-you requests."),
     skip_speed: bool = typer.Option(False, "--skip-speed",
                                     help="Measure the quality only (the 753 real papers, "
-                                         "a minute or two), not the page at scale."),
+                                         "a few minutes), not the page at scale."),
     profile: str = typer.Option(None, "--profile", help="Write the For-you pages' cProfile "
                                                       "statistics (pstats) to this file."),
     json_path: str = JSON_OPTION,
